@@ -285,5 +285,15 @@ class KeypointCountMismatch(Problem):
                 "(3 per keypoint named by its category)")
 
 
+@dataclass(frozen=True)
+class CategoriesDiffer(Problem):
+    other: Path
+
+    @property
+    def message(self) -> str:
+        return (f"its categories differ from those of {self.other.name}; "
+                "give every split of a dataset the same categories")
+
+
 def has_errors(problems: list[Problem]) -> bool:
     return any(p.is_error for p in problems)
