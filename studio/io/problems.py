@@ -180,6 +180,15 @@ class PathEscapesDataset(Problem):
                 "use a path relative to the images folder")
 
 
+@dataclass(frozen=True)
+class UnreadableLabelFile(Problem):
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"label file cannot be read ({self.reason}); fix its permissions or remove it"
+
+
 # ---------------------------------------------------------------- data.yaml
 @dataclass(frozen=True)
 class BadDataYaml(Problem):
@@ -199,6 +208,21 @@ class FlipIdxNotPermutation(Problem):
     def message(self) -> str:
         return (f"flip_idx {list(self.flip_idx)} is not a permutation of 0..{self.num_keypoints - 1}; "
                 "list every keypoint index exactly once (its left/right mirror)")
+
+
+@dataclass(frozen=True)
+class SplitsOverlap(Problem):
+    """The same images are listed under two splits; they are kept in the first one only."""
+
+    first: str
+    second: str
+    count: int
+    severity: ClassVar[str] = "warning"
+
+    @property
+    def message(self) -> str:
+        return (f"{self.count} images listed under {self.second} are also listed under {self.first}; "
+                f"they are kept in {self.first} only (give {self.second} its own images for honest metrics)")
 
 
 # ---------------------------------------------------------------- COCO json
