@@ -1,0 +1,93 @@
+"""The open project and the current selection, as a QObject the panels observe (DESIGN rule 7).
+
+Panels read through ``session.project`` (a ``studio.store.project.Project``) and announce what the
+user picked through ``select_image``; they never talk to one another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.annotations import Category
+from studio.store.rows import AnnotationRow, ImageRow
+
+if TYPE_CHECKING:
+    from studio.store.project import Project
+
+NO_IMAGE = -1
+
+
+class Session(QObject):
+    """Owns at most one open Project.
+
+    Signals: ``project_changed()`` after a project was opened or closed (``project`` may be None);
+    ``image_selected(int)`` with the selected image id, or NO_IMAGE (-1) when none is.
+    """
+
+    project_changed = Signal()
+    image_selected = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.current_image_id: int = NO_IMAGE
+        self._categories: list[Category] = []
+
+    # ------------------------------------------------------------------ project
+    def open_project(self, path: Path | str, *, readonly: bool = False) -> None:
+        """Open ``path`` and make it current. Raises ProjectLockedError / ProjectError unchanged,
+        leaving the current project open."""
+        from studio.store.project import Project
+
+        project = Project.open(Path(path), readonly=readonly)
+        self.set_project(project)
+
+    def set_project(self, project: Project | None) -> None:
+        """Make ``project`` current (the session closes it later); closes the previous one."""
+        self.select_image(NO_IMAGE)  # observers let go of the old project's image first
+        previous = self.project
+        self.project = project
+        self._categories = sorted(project.categories(), key=lambda c: c.id) if project is not None else []
+        if previous is not None and previous is not project:
+            previous.close()
+        self.project_changed.emit()  # the images panel then selects the first image
+
+    def close(self) -> None:
+        if self.project is not None:
+            self.set_project(None)
+
+    @property
+    def project_name(self) -> str:
+        return Path(self.project.path).stem if self.project is not None else ""
+
+    @property
+    def readonly(self) -> bool:
+        return bool(self.project is not None and self.project.readonly)
+
+    # ------------------------------------------------------------------ reading
+    def categories(self) -> list[Category]:
+        """The project's categories in YOLO index order (sorted by id); the order colours follow."""
+        return self._categories
+
+    def category_index(self) -> dict[int, int]:
+        """category id -> position in ``categories()`` (the colour index)."""
+        return {c.id: i for i, c in enumerate(self._categories)}
+
+    def current_image(self) -> ImageRow | None:
+        if self.project is None or self.current_image_id == NO_IMAGE:
+            return None
+        return self.project.image(self.current_image_id)
+
+    def annotations(self, image_id: int) -> list[AnnotationRow]:
+        return self.project.annotations(image_id) if self.project is not None else []
+
+    # ------------------------------------------------------------------ selection
+    def select_image(self, image_id: int) -> None:
+        """Make ``image_id`` (or NO_IMAGE) current; emits image_selected only on a change."""
+        if image_id == self.current_image_id:
+            return
+        self.current_image_id = image_id
+        self.image_selected.emit(image_id)
