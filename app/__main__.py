@@ -21,8 +21,7 @@ from app.session import Session
 from app.settings import Settings, UserDirs
 from studio.demo_project import ensure_demo_project
 from studio.errors import StudioError
-
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+from studio.resources import resource
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -66,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Tern Studio")
     app.setOrganizationName("tern-studio")
-    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tern.svg")))
+    app.setWindowIcon(QIcon(str(resource("icons", "tern.svg"))))
     window = create_window(args.path, UserDirs.default())
     window.show()
     return app.exec()

@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 from studio.errors import DatasetNotFoundError
+from studio.resources import resource
 
-DEMO_SOURCE = Path(__file__).resolve().parents[1] / "resources" / "demo"
+DEMO_SOURCE = resource("demo")
 
 
 def ensure_demo_project(data_dir: Path | str, *, source: Path | str = DEMO_SOURCE) -> Path:
