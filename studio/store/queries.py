@@ -1,0 +1,126 @@
+"""Reads of a project's tables into rows (ImageRow, AnnotationRow) and domain objects.
+
+Boxes come back as xyxy float64 pixels exactly as stored; keypoints as writable ``(K, 3)`` float64
+arrays; image paths resolved to absolute paths against the project's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from studio.annotations import Annotation, Category, Sample
+from studio.errors import ProjectError
+from studio.store.codec import blob_to_keypoints, loads, skeleton_from_json
+from studio.store.paths import resolve
+from studio.store.rows import AnnotationRow, ImageRow
+
+_IMAGE_COLUMNS = ("i.id, i.file_name, i.rel_path, i.width, i.height, i.split, i.status, "
+                  "(SELECT COUNT(*) FROM annotations a WHERE a.image_id = i.id)")
+_ANN_COLUMNS = "id, image_id, category_id, x1, y1, x2, y2, keypoints, iscrowd, coco_id, extra"
+
+
+def _where(split: str | None, status: str | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if split is not None:
+        clauses.append("i.split = ?")
+        params.append(split)
+    if status is not None:
+        clauses.append("i.status = ?")
+        params.append(status)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _image_row(row: tuple, project_dir: Path) -> ImageRow:
+    image_id, file_name, rel_path, width, height, split, status, count = row
+    return ImageRow(id=image_id, file_name=file_name, path=resolve(rel_path, file_name, project_dir),
+                    width=width, height=height, split=split, status=status, num_objects=count)
+
+
+def categories(conn: sqlite3.Connection) -> list[Category]:
+    """Every category in id order (YOLO class index = position)."""
+    rows = conn.execute("SELECT id, name, supercategory, keypoints, skeleton, extra FROM categories "
+                        "ORDER BY id")
+    return [Category(id=r[0], name=r[1], supercategory=r[2], keypoints=tuple(loads(r[3])),
+                     skeleton=skeleton_from_json(loads(r[4])), extra=loads(r[5])) for r in rows]
+
+
+def count_images(conn: sqlite3.Connection, split: str | None, status: str | None) -> int:
+    where, params = _where(split, status)
+    return conn.execute(f"SELECT COUNT(*) FROM images i{where}", params).fetchone()[0]
+
+
+def page(conn: sqlite3.Connection, project_dir: Path, offset: int, limit: int,
+         split: str | None, status: str | None) -> list[ImageRow]:
+    """Images ordered by file_name (then id), ``limit`` of them from ``offset``, filtered."""
+    where, params = _where(split, status)
+    rows = conn.execute(f"SELECT {_IMAGE_COLUMNS} FROM images i{where} ORDER BY i.file_name, i.id "
+                        "LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
+    return [_image_row(r, project_dir) for r in rows]
+
+
+def image(conn: sqlite3.Connection, project_dir: Path, image_id: int) -> ImageRow:
+    row = conn.execute(f"SELECT {_IMAGE_COLUMNS} FROM images i WHERE i.id = ?", (image_id,)).fetchone()
+    if row is None:
+        raise ProjectError(f"there is no image with id {image_id} in this project")
+    return _image_row(row, project_dir)
+
+
+def missing_images(conn: sqlite3.Connection, project_dir: Path) -> list[tuple[ImageRow, str | None]]:
+    """(row, stored path) of every image whose file is not there or was never found, by file_name."""
+    missing = []
+    for r in conn.execute(f"SELECT {_IMAGE_COLUMNS}, i.rel_path FROM images i ORDER BY i.file_name, i.id"):
+        stored = r[-1]
+        if stored is None or not os.path.isfile(os.path.join(project_dir, stored)):
+            missing.append((_image_row(r[:-1], project_dir), stored))
+    return missing
+
+
+def annotations(conn: sqlite3.Connection, image_id: int) -> list[AnnotationRow]:
+    """The objects of one image in row-id order."""
+    rows = conn.execute(f"SELECT {_ANN_COLUMNS} FROM annotations WHERE image_id = ? ORDER BY id",
+                        (image_id,))
+    return [AnnotationRow(id=r[0], image_id=r[1], category_id=r[2], box=(r[3], r[4], r[5], r[6]),
+                          keypoints=blob_to_keypoints(r[7]), iscrowd=bool(r[8]), coco_id=r[9])
+            for r in rows]
+
+
+def to_annotation(row: tuple) -> Annotation:
+    """A row of ``_ANN_COLUMNS`` -> the domain Annotation (id = the source's coco_id)."""
+    return Annotation(category_id=row[2], box=(row[3], row[4], row[5], row[6]),
+                      keypoints=blob_to_keypoints(row[7]), iscrowd=bool(row[8]), id=row[9],
+                      extra=loads(row[10]))
+
+
+def to_sample(row: tuple, project_dir: Path, anns: list[Annotation]) -> Sample:
+    """A row of (id, file_name, rel_path, width, height, split, status, labeled, coco_id, extra)."""
+    _, file_name, rel_path, width, height, split, status, labeled, coco_id, extra = row
+    path = None if rel_path is None else resolve(rel_path, file_name, project_dir)
+    return Sample(file_name=file_name, path=path, width=width, height=height, split=split,
+                  annotations=anns, id=coco_id, labeled=bool(labeled), status=status, extra=loads(extra))
+
+
+SAMPLE_COLUMNS = "id, file_name, rel_path, width, height, split, status, labeled, coco_id, extra"
+
+
+def sample(conn: sqlite3.Connection, project_dir: Path, image_id: int) -> Sample:
+    """One image as the domain Sample (ids are the source's COCO ids; extras included)."""
+    row = conn.execute(f"SELECT {SAMPLE_COLUMNS} FROM images WHERE id = ?", (image_id,)).fetchone()
+    if row is None:
+        raise ProjectError(f"there is no image with id {image_id} in this project")
+    anns = [to_annotation(r) for r in conn.execute(
+        f"SELECT {_ANN_COLUMNS} FROM annotations WHERE image_id = ? ORDER BY id", (image_id,))]
+    return to_sample(row, project_dir, anns)
+
+
+def all_annotations(conn: sqlite3.Connection) -> Iterable[tuple]:
+    """Every annotation row (``_ANN_COLUMNS``) ordered by image then row id."""
+    return conn.execute(f"SELECT {_ANN_COLUMNS} FROM annotations ORDER BY image_id, id")
+
+
+def category_counts(conn: sqlite3.Connection) -> dict[int, int]:
+    """category id -> number of objects (categories without objects are absent)."""
+    return dict(conn.execute("SELECT category_id, COUNT(*) FROM annotations GROUP BY category_id"))
