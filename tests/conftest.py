@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Qt tests run offscreen whatever the shell says (CI has no display)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 

@@ -85,10 +85,12 @@ class CoordinateOutOfRange(Problem):
 class NonPositiveSize(Problem):
     width: float
     height: float
+    entry: str = ""  # COCO: "annotation id 17 (index 16)"; YOLO rows are named by their line
 
     @property
     def message(self) -> str:
-        return (f"box has zero or negative size (w={self.width:g}, h={self.height:g}); "
+        what = f"{self.entry}: box" if self.entry else "box"
+        return (f"{what} has zero or negative size (w={self.width:g}, h={self.height:g}); "
                 "delete it or give it a real extent")
 
 
@@ -287,14 +289,18 @@ class UnknownReference(Problem):
 
 @dataclass(frozen=True)
 class NumKeypointsMismatch(Problem):
+    """A warning: the object is kept and ``save_coco`` writes the recomputed count (CrowdPose, for
+    one, counts only visible keypoints)."""
+
     entry: str
     declared: int
     counted: int
+    severity: ClassVar[str] = "warning"
 
     @property
     def message(self) -> str:
         return (f"{self.entry} says num_keypoints={self.declared} but {self.counted} keypoints have "
-                "visibility > 0; fix num_keypoints")
+                "visibility > 0; fix num_keypoints (a COCO export writes the counted value)")
 
 
 @dataclass(frozen=True)
@@ -317,6 +323,64 @@ class CategoriesDiffer(Problem):
     def message(self) -> str:
         return (f"its categories differ from those of {self.other.name}; "
                 "give every split of a dataset the same categories")
+
+
+@dataclass(frozen=True)
+class InvalidField(Problem):
+    """A COCO field of the wrong type or value (a string where a number belongs, a bbox of 3 numbers)."""
+
+    entry: str  # "annotation id 17 (index 16)"
+    field_name: str
+    expected: str  # "[x, y, width, height] of finite numbers"
+    value: str  # a short repr of what was found
+
+    @property
+    def message(self) -> str:
+        return f"{self.entry} has '{self.field_name}' = {self.value}, expected {self.expected}; fix it"
+
+
+@dataclass(frozen=True)
+class InvalidEntry(Problem):
+    """An element of ``images`` / ``annotations`` / ``categories`` that is not a JSON object."""
+
+    entry: str  # "annotations[16]"
+    found: str  # "a JSON string"
+
+    @property
+    def message(self) -> str:
+        return f"{self.entry} is {self.found}, not an object with fields; fix or remove it"
+
+
+@dataclass(frozen=True)
+class UnnamedKeypoints(Problem):
+    """Every object of a category has the same number of keypoints, but the category names fewer (or
+    more): the objects' count is used and the extra keypoints have no names."""
+
+    entry: str  # "category id 1 'person'"
+    named: int
+    found: int
+    severity: ClassVar[str] = "warning"
+
+    @property
+    def message(self) -> str:
+        return (f"{self.entry} names {self.named} keypoints but each of its objects has {self.found}; "
+                f"reading {self.found} keypoints (name them all in the category's 'keypoints' list)")
+
+
+@dataclass(frozen=True)
+class SkeletonOutOfRange(Problem):
+    """A skeleton pair names a keypoint the category does not have (CrowdPose ships one like this)."""
+
+    entry: str
+    pair: tuple[int, int]
+    num_keypoints: int
+    severity: ClassVar[str] = "warning"
+
+    @property
+    def message(self) -> str:
+        return (f"{self.entry} skeleton pair {list(self.pair)} refers to a keypoint outside "
+                f"1..{self.num_keypoints}; that limb cannot be drawn (fix the pair or name the "
+                "missing keypoints)")
 
 
 def has_errors(problems: list[Problem]) -> bool:
