@@ -7,6 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests with a fixed seed and no per-example deadline (a slow 2-core machine must
+# not turn timing into failures); locally they explore new examples every run.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # Qt tests run offscreen whatever the shell says (CI has no display)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from studio.annotations import Dataset, Sample
+from studio.annotations import SPLITS, Dataset, Sample
 from studio.io.coco_categories import flip_idx_from_names, keypoint_counts, parse_categories
 from studio.io.coco_read import AnnotationReader, parse_images
 from studio.io.coco_sniff import describe_non_dataset, gc_paused, read_json
@@ -45,8 +45,11 @@ def load_coco(json_path: Path | str, *, images_dir: Path | str | None = None, sp
     split: the split of every sample (default: the json name's train/val/test, else a hash of each
     file_name). verify_images decodes every image in full; check_sizes compares the json's
     width/height with each image's header. Raises DatasetNotFoundError only when the file cannot be
-    read; everything else (syntax errors, files that are not datasets, bad entries) is a Problem.
+    read (and ValueError for a split other than train/val/test); everything else (syntax errors,
+    files that are not datasets, bad entries) is a Problem.
     """
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split={split!r}; choose one of {', '.join(SPLITS)}")
     json_path = Path(os.path.abspath(json_path))
     with gc_paused():
         data, problems = read_json(json_path)

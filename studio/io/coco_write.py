@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +26,7 @@ from studio.annotations import SPLITS, Annotation, Category, Dataset, Sample
 from studio.io.coco_sniff import gc_paused
 from studio.io.images import ImageReadError, read_image_size
 from studio.io.yolo_save import relative_name
-from studio.utils.atomic import atomic_open, atomic_write_text
+from studio.utils.atomic import atomic_write_text, place_file
 
 IMAGE_MODES = ("link", "copy", "none")
 _TOP_FIELDS = ("images", "annotations", "categories")
@@ -191,7 +189,7 @@ def save_coco_splits(dataset: Dataset, out_dir: Path | str, *, images: str = "li
             folder = out_dir / "images" / split
             jobs = [(s.path, folder / p.file_name) for s, p in zip(groups[split], placed, strict=True)]
             with ThreadPoolExecutor(max_workers=8, thread_name_prefix="coco-images") as pool:
-                counts["missing_image"] += sum(pool.map(lambda job: not _place(*job, images), jobs))
+                counts["missing_image"] += sum(pool.map(lambda job: not place_file(*job, images), jobs))
         _write_json(out_dir / "annotations" / f"{prefix}_{split}.json", dataset, placed, counts)
     return [_NOTES[key].format(n=counts[key]) for key in _NOTES if counts[key]]
 
@@ -213,24 +211,3 @@ def _renamed(samples: list[Sample], split: str, counts: Counter[str]) -> list[Sa
         out.append(replace(sample, file_name=name))
     return out
 
-
-def _place(source: Path | None, target: Path, mode: str) -> bool:
-    """Hard-link ("link", falling back to a copy) or copy ``source`` to ``target`` atomically; False
-    when there is no source file."""
-    if source is None or not source.is_file():
-        return False
-    if target.exists() and os.path.samefile(source, target):
-        return True
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if mode == "link":
-        temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.link")
-        try:
-            os.link(source, temp)
-            os.replace(temp, target)
-            return True
-        except OSError:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-    with atomic_open(target, "wb", encoding=None) as out, open(source, "rb") as src:
-        shutil.copyfileobj(src, out, 1 << 20)
-    return True

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -23,7 +21,7 @@ from studio.annotations import SPLITS, Annotation, Dataset, Sample
 from studio.io.images import ImageReadError, read_image_size
 from studio.io.yolo_labels import format_row
 from studio.io.yolo_yaml import data_yaml_text
-from studio.utils.atomic import atomic_open, atomic_write_text
+from studio.utils.atomic import atomic_write_text, place_file
 
 IMAGE_MODES = ("link", "copy", "none")
 _MIN_CHANGE = 1e-3  # pixels: clipping smaller than this is float noise, not worth a note
@@ -102,7 +100,7 @@ def _write(job: _Job, mode: str) -> str | None:
         atomic_write_text(job.label, job.text)
     if job.target is None:
         return None
-    return _place_image(job.source, Path(job.target), mode)
+    return None if place_file(job.source, Path(job.target), mode) else "missing_image"
 
 
 def _output_names(samples: list[Sample], counts: Counter[str]) -> list[tuple[str, str]]:
@@ -229,24 +227,3 @@ def _keypoints(ann: Annotation, num_keypoints: int | None, width: int, height: i
     out[labeled, :2] = clipped
     return out
 
-
-def _place_image(source: Path | None, target: Path, mode: str) -> str | None:
-    """Hard-link (mode "link", falling back to a copy) or copy ``source`` to ``target``, atomically;
-    "missing_image" when there is no source."""
-    if source is None or not source.is_file():
-        return "missing_image"
-    if target.exists() and os.path.samefile(source, target):
-        return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if mode == "link":
-        temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.link")
-        try:
-            os.link(source, temp)
-            os.replace(temp, target)
-            return None
-        except OSError:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-    with atomic_open(target, "wb", encoding=None) as out, open(source, "rb") as src:
-        shutil.copyfileobj(src, out, 1 << 20)
-    return None

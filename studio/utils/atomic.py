@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +42,25 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     with atomic_open(path, "wb", encoding=None) as fh:
         fh.write(data)
+
+
+def place_file(source: Path | None, target: Path, mode: str) -> bool:
+    """Put ``source`` at ``target`` atomically: mode "link" hard-links (falling back to a copy across
+    devices or where links are refused), "copy" copies. False when there is no source file."""
+    if source is None or not source.is_file():
+        return False
+    if target.exists() and os.path.samefile(source, target):
+        return True
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "link":
+        temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.link")
+        try:
+            os.link(source, temp)
+            os.replace(temp, target)
+            return True
+        except OSError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+    with atomic_open(target, "wb", encoding=None) as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return True

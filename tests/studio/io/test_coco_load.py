@@ -144,6 +144,8 @@ def test_split_argument_json_name_and_hash(tmp_path):
     assert {s.split for s in dataset.samples} == {"train", "val"}
     val_path = _write(tmp_path / "x_val.json", _minimal(names))
     assert {s.split for s in load_coco(val_path)[0].samples} == {"val"}
+    with pytest.raises(ValueError, match="split='validation'"):
+        load_coco(val_path, split="validation")
 
 
 def test_missing_sizes_are_read_from_the_image_and_checked_on_request(tmp_path):

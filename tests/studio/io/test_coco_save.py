@@ -88,6 +88,14 @@ def test_keypoints_are_flat_with_int_visibility_and_a_recounted_num_keypoints(tm
     assert data["categories"][0]["skeleton"] == [[1, 2]]
 
 
+def test_a_fractional_visibility_is_written_as_is(tmp_path):
+    kpts = np.array([[1.0, 2.0, 0.25], [3.0, 4.0, 1.0]])
+    ann = Annotation(4, (1.0, 1.0, 5.0, 5.0), keypoints=kpts)
+    save_coco(_dataset([_sample("a.png", [ann])], keypoints=True), tmp_path / "out.json")
+    written = _read(tmp_path / "out.json")["annotations"][0]
+    assert written["keypoints"] == [1.0, 2.0, 0.25, 3.0, 4.0, 1] and written["num_keypoints"] == 2
+
+
 def test_samples_argument_writes_a_subset_and_unknown_categories_are_noted(tmp_path):
     samples = [_sample("a.png", [Annotation(4, (1, 1, 2, 2))], 3),
                _sample("b.png", [Annotation(99, (1, 1, 2, 2)), Annotation(9, (1, 1, 3, 3))], 4)]

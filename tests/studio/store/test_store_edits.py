@@ -229,12 +229,21 @@ def _random_edit(project: Project, data: st.DataObject) -> None:
         else:
             project.set_split(image, data.draw(st.sampled_from(["train", "val", "test"])))
     elif kind == "add_class":
-        project.add_class(f"class{len(cats)}_{data.draw(st.integers(0, 10**6))}")
+        project.add_class(_free_name(project, f"class{data.draw(st.integers(0, 10**6))}"))
     elif kind == "rename_class":
-        project.rename_class(data.draw(st.sampled_from(cats)), f"renamed{data.draw(st.integers(0, 10**6))}")
+        name = _free_name(project, f"renamed{data.draw(st.integers(0, 10**6))}")
+        project.rename_class(data.draw(st.sampled_from(cats)), name)
     else:
         src, dst = data.draw(st.lists(st.sampled_from(cats), min_size=2, max_size=2, unique=True))
         project.merge_class(src, dst)
+
+
+def _free_name(project: Project, name: str) -> str:
+    """``name``, suffixed until no class has it (class names are unique)."""
+    taken = {c.name for c in project.categories()}
+    while name in taken:
+        name += "_"
+    return name
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
