@@ -19,7 +19,7 @@ from pathlib import Path
 from studio.annotations import SPLITS, Dataset, Sample
 from studio.io.coco_categories import flip_idx_from_names, keypoint_counts, parse_categories
 from studio.io.coco_read import AnnotationReader, parse_images
-from studio.io.coco_sniff import describe_non_dataset, gc_paused, read_json
+from studio.io.coco_sniff import describe_non_dataset, read_json
 from studio.io.coco_write import save_coco, save_coco_splits
 from studio.io.images import ImageReadError, read_image_size, verify_image
 from studio.io.problems import (
@@ -32,6 +32,7 @@ from studio.io.problems import (
     UnreadableImage,
 )
 from studio.io.splits import hash_split, split_from_name
+from studio.utils.gc_pause import gc_paused
 
 __all__ = ["image_roots", "load_coco", "save_coco", "save_coco_splits"]
 

@@ -7,10 +7,7 @@ file is when it is not a COCO dataset (a results list, an MPII list, ...), or No
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +18,6 @@ _PROBE = 20  # list elements / annotations looked at when guessing what a file i
 _RESULT_KEYS = ("image_id", "category_id", "score")
 _MPII_KEYS = ("joints", "joints_vis", "center", "scale")
 _EXPECTED = "; a COCO dataset is a JSON object with images, annotations and categories lists"
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small acyclic objects are built (parsing
-    or writing a big json): its repeated full scans would otherwise cost about half the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_json(path: Path) -> tuple[Any, list[Problem]]:

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from studio.annotations import SPLITS, Annotation, Category, Dataset, Sample
-from studio.io.coco_sniff import gc_paused
 from studio.io.images import ImageReadError, read_image_size
 from studio.io.yolo_save import relative_name
 from studio.utils.atomic import atomic_write_text, place_file
+from studio.utils.gc_pause import gc_paused
 
 IMAGE_MODES = ("link", "copy", "none")
 _TOP_FIELDS = ("images", "annotations", "categories")

@@ -23,15 +23,23 @@ def save_stats_plot(stats: dict[str, SplitStats], out_png: Path | str, title: st
     ax_cls, ax_size, ax_vis = fig.subplots(1, 3, gridspec_kw={"width_ratios": [2.2, 1.2, 1]})
     _class_bars(ax_cls, stats, splits)
     _size_scatter(ax_size, everything)
-    ax_vis.bar(range(3), everything.visibility, color=["#bbbbbb", "#f0a030", "#3080f0"])
-    ax_vis.set_xticks(range(3), [n.split(" (")[0] for n in VISIBILITY_NAMES], fontsize=8)
-    ax_vis.set_title("keypoint visibility")
+    _visibility_bars(ax_vis, everything)
     fig.suptitle(title)
     fig.tight_layout()
     out_png = Path(out_png)
     with atomic_open(out_png, "wb", encoding=None) as fh:
         fig.savefig(fh, format="png")
     return out_png
+
+
+def _visibility_bars(ax, st: SplitStats) -> None:
+    ax.set_title("keypoint visibility")
+    if not any(st.visibility):
+        ax.text(0.5, 0.5, "no keypoints in this dataset", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    ax.bar(range(3), st.visibility, color=["#bbbbbb", "#f0a030", "#3080f0"])
+    ax.set_xticks(range(3), [n.split(" (")[0] for n in VISIBILITY_NAMES], fontsize=8)
 
 
 def _class_bars(ax, stats: dict[str, SplitStats], splits: list[str]) -> None:

@@ -12,11 +12,8 @@ or yaml key becomes a Problem and the rest of the dataset is still read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +40,7 @@ from studio.io.problems import (
 from studio.io.yolo_labels import LabelSpec, parse_labels
 from studio.io.yolo_save import save_yolo
 from studio.io.yolo_yaml import YoloSpec, find_data_yaml, read_data_yaml
+from studio.utils.gc_pause import gc_paused
 
 __all__ = ["label_path_for", "load_yolo", "save_yolo"]
 
@@ -94,25 +92,12 @@ def load_yolo(path: Path | str, *, verify_images: bool = False) -> tuple[Dataset
                        labels=LabelSpec(tuple(c.id for c in spec.categories), spec.kpt_shape),
                        verify_images=verify_images)
     used_labels: set[str] = set()
-    with _gc_paused():
+    with gc_paused():
         samples = _read_samples(entries, context, problems, used_labels)
     problems.extend(_orphan_labels(spec, used_labels))
     dataset = Dataset(categories=spec.categories, samples=samples, kpt_shape=spec.kpt_shape,
                       flip_idx=spec.flip_idx, extra=spec.extra, root=spec.root)
     return dataset, problems
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of small objects (none of them
-    cyclic): its repeated full scans would otherwise cost a third of the load time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _collect_entries(spec: YoloSpec, problems: list[Problem]) -> list[_Entry]:
