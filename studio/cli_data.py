@@ -20,7 +20,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("check", help="list every problem of a dataset with file and line")
     _source_args(p)
-    p.add_argument("--verify-images", action="store_true", help="decode every image fully (slower)")
+    p.add_argument("--verify-images", action="store_true",
+                   help="decode every image fully (slower; by default only the ends of JPEG and PNG "
+                        "files are checked for truncation)")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("convert", help="convert a dataset to YOLO or COCO")
@@ -86,6 +88,10 @@ def _summary(dataset: Dataset, problems: list[Problem]) -> str:
 
 def cmd_check(args) -> int:
     dataset, problems = _load(args)
+    if not args.verify_images:  # the full decode already found these
+        from studio.io.image_ends import truncated_images
+
+        problems += truncated_images(dataset.samples)
     for problem in problems:
         _out(str(problem))
     _out(f"{args.path}: {_summary(dataset, problems)}")

@@ -170,3 +170,15 @@ def test_coco_json_round_trip_through_project_keeps_unused_fields(tmp_path, caps
 def test_tern_module_runs_without_arguments():
     run = subprocess.run([sys.executable, "-m", "studio.cli"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0 and "tern data" not in run.stderr and "data" in run.stdout
+
+
+def test_check_finds_a_truncated_jpeg_without_a_full_decode(tmp_path, capsys):
+    yaml = make_yolo(tmp_path / "ds", GOOD)
+    jpeg = tmp_path / "ds" / "images" / "train" / "cut.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)).save(jpeg)
+    jpeg.write_bytes(jpeg.read_bytes()[:-300])  # a copy cut short: the header still reads
+    (tmp_path / "ds" / "labels" / "train" / "cut.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    assert main(["data", "check", str(yaml)]) == 1
+    assert f"{jpeg}: error: image cannot be read (truncated JPEG" in capsys.readouterr().out
+    assert main(["data", "check", str(yaml), "--verify-images"]) == 1
+    assert f"{jpeg}: error: image cannot be read" in capsys.readouterr().out

@@ -95,3 +95,28 @@ def test_files_that_are_not_coco_datasets_are_named(shared_data, name, what):
     rejected = [p for p in problems if isinstance(p, NotADataset)]
     assert rejected, [str(p) for p in problems]
     assert what.lower() in rejected[0].message.lower()
+
+
+def test_coco128_coco_to_yolo_to_coco_keeps_categories_sizes_and_boxes(shared_data, tmp_path):
+    from studio.cli import main
+
+    src = shared_data / "coco128" / "annotations" / "instances_train2017.json"
+    assert main(["data", "convert", str(src), str(tmp_path / "yolo"), "--to", "yolo"]) == 0
+    assert main(["data", "convert", str(tmp_path / "yolo"), str(tmp_path / "coco"), "--to", "coco"]) == 0
+    original, _ = load_coco(src)
+    back, problems = load_dataset(tmp_path / "coco")
+    assert not [p for p in problems if p.is_error]
+    assert [(c.id, c.name, c.supercategory) for c in back.categories] == \
+        [(c.id, c.name, c.supercategory) for c in original.categories]
+    by_name = {Path(s.file_name).name: s for s in back.samples}
+    for sample in original.samples:
+        other = by_name[Path(sample.file_name).name]
+        assert (other.width, other.height) == (sample.width, sample.height)
+        kept = sorted((a.category_id, *a.box) for a in sample.annotations if not a.iscrowd)
+        got = sorted((a.category_id, *a.box) for a in other.annotations)
+        assert len(got) == len(kept)
+        scale = np.asarray([1, sample.width, sample.height, sample.width, sample.height])
+        for row in kept:
+            diffs = np.abs((np.asarray(got) - np.asarray(row)) / scale)
+            same_class = diffs[:, 0] == 0
+            assert diffs[same_class, 1:].max(axis=1).min() <= 1e-6, (sample.file_name, row)
