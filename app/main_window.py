@@ -32,14 +32,17 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.images)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.classes)
         self.setStatusBar(StudioStatusBar(session, self))
-        self.actions_by_name = build_actions(self, {
+        handlers = {
             "open_project": self.opener.open_project_dialog,
             "import_dataset": self.opener.import_dataset_dialog,
             "quit": self.close,
             "fit_view": self.canvas.fit,
             "previous_image": lambda: self.images.step(-1),
             "next_image": lambda: self.images.step(+1),
-        })
+        }
+        for part in (self.canvas, self.images, self.classes, self.opener):  # each may add its own
+            handlers.update(getattr(part, "handlers", dict)())
+        self.actions_by_name = build_actions(self, handlers)
         build_menus(self.menuBar(), self.actions_by_name)
         session.project_changed.connect(self._update_title)
         self._update_title()

@@ -6,8 +6,9 @@ user picked through ``select_image``; they never talk to one another.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,17 +19,25 @@ if TYPE_CHECKING:
     from studio.store.project import Project
 
 NO_IMAGE = -1
+T = TypeVar("T")
 
 
 class Session(QObject):
     """Owns at most one open Project.
 
     Signals: ``project_changed()`` after a project was opened or closed (``project`` may be None);
-    ``image_selected(int)`` with the selected image id, or NO_IMAGE (-1) when none is.
+    ``image_selected(int)`` with the selected image id, or NO_IMAGE (-1) when none is;
+    ``annotations_changed(int)`` after an edit of that image's objects; ``images_changed()`` after
+    image rows changed (status, split, paths); ``categories_changed()`` after classes changed;
+    ``history_changed()`` after any edit, undo or redo (undo/redo availability may differ).
     """
 
     project_changed = Signal()
     image_selected = Signal(int)
+    annotations_changed = Signal(int)
+    images_changed = Signal()
+    categories_changed = Signal()
+    history_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +92,39 @@ class Session(QObject):
 
     def annotations(self, image_id: int) -> list[AnnotationRow]:
         return self.project.annotations(image_id) if self.project is not None else []
+
+    # ------------------------------------------------------------------ editing
+    def edit(self, fn: Callable[[Project], T], *, image_id: int | None = None, images: bool = False,
+             categories: bool = False) -> T:
+        """Run one project edit ``fn(project)`` (it commits at once) and announce what it touched:
+        the objects of ``image_id``, image rows, classes. Raises ProjectError unchanged."""
+        assert self.project is not None, "edit without an open project"
+        result = fn(self.project)
+        self._announce(image_id=image_id, images=images, categories=categories)
+        return result
+
+    def undo(self) -> bool:
+        return self._step(self.project.undo) if self.project is not None else False
+
+    def redo(self) -> bool:
+        return self._step(self.project.redo) if self.project is not None else False
+
+    def _step(self, step: Callable[[], bool]) -> bool:
+        """Undo/redo may touch anything: announce everything that is shown."""
+        done = step()
+        if done:
+            self._announce(image_id=self.current_image_id, images=True, categories=True)
+        return done
+
+    def _announce(self, *, image_id: int | None, images: bool, categories: bool) -> None:
+        if categories:
+            self._categories = sorted(self.project.categories(), key=lambda c: c.id)
+            self.categories_changed.emit()
+        if images:
+            self.images_changed.emit()
+        if image_id is not None and image_id != NO_IMAGE:
+            self.annotations_changed.emit(image_id)
+        self.history_changed.emit()
 
     # ------------------------------------------------------------------ selection
     def select_image(self, image_id: int) -> None:
