@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench clean setup
+.PHONY: run test test-slow lint bench screenshots clean setup
 
 setup: $(STAMP)
 
@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_store.py
+
+# needs xvfb-run (apt-get install xvfb) where there is no display
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) packaging/screenshots.py --out shots --readme docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,67 @@
+"""Screenshots of the studio on the demo project, for the README and for looking at what we built.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py --out shots
+    (or: make screenshots)
+
+Uses a throw-away user folder, so the real settings and demo project are not touched. Works with the
+offscreen platform too, but xcb under Xvfb renders fonts and styles as a desktop does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _settle(app, seconds: float) -> None:
+    """Let queued paints and background decodes land (a script, not a test: waiting is fine here)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def take(out: Path, readme: Path | None, image_row: int) -> list[Path]:
+    sys.path.insert(0, str(REPO))
+    from PySide6.QtWidgets import QApplication
+
+    from app.__main__ import create_window
+    from app.settings import UserDirs
+
+    app = QApplication.instance() or QApplication(["tern-studio"])
+    home = Path(tempfile.mkdtemp(prefix="tern-shots-"))
+    dirs = UserDirs(data=home / "data", config=home / "config", cache=home / "cache")
+    window = create_window(None, dirs)
+    window.resize(1440, 900)
+    window.show()
+    _settle(app, 1.0)
+    window.images.select_row(image_row)
+    _settle(app, 1.5)
+    out.mkdir(parents=True, exist_ok=True)
+    shots = [out / "main_window.png"]
+    window.grab().save(str(shots[0]))
+    if readme is not None:
+        shutil.copyfile(shots[0], readme)
+    window.close()
+    shutil.rmtree(home, ignore_errors=True)
+    return shots
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "shots")
+    parser.add_argument("--readme", type=Path, default=None, help="also copy the main shot here")
+    parser.add_argument("--image", type=int, default=3, help="row of the image to show")
+    args = parser.parse_args()
+    for shot in take(args.out, args.readme, args.image):
+        print(shot)
+
+
+if __name__ == "__main__":
+    main()
