@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from app import startup_probe
 from app.main_window import MainWindow
 from app.opener import tell
 from app.session import Session
@@ -68,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(resource("icons", "tern.svg"))))
     window = create_window(args.path, UserDirs.default())
     window.show()
+    startup_probe.watch(window)  # TERN_EXIT_AFTER_PAINT=1 (bench/bench_gui.py): quit after the first paint
     return app.exec()
 
 

@@ -26,6 +26,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_project", "&Open Project…", "&File", "Ctrl+O", "Open a .tern project"),
     ActionSpec("import_dataset", "&Import Dataset…", "&File", "Ctrl+I",
                "Make a project from a YOLO data.yaml or a COCO json"),
+    ActionSpec("relink_missing", "Re&link Missing Images…", "&File", "",
+               "Point images whose files moved at a folder that holds them"),
     ActionSpec("quit", "&Quit", "&File", "Ctrl+Q", "Close Tern Studio"),
     ActionSpec("fit_view", "&Fit Image", "&View", "F", "Show the whole image"),
     ActionSpec("previous_image", "&Previous Image", "&Go", "A", "Select the previous image in the list"),

@@ -1,26 +1,31 @@
-"""The images dock: the project's images page by page, filterable by split and status.
+"""The images dock: the project's images page by page, as a list or a grid of thumbnails, filtered by
+file-name search, split, status and "contains class X"; missing images marked and relinkable.
 
-The model asks ``Project.page(offset, PAGE_SIZE, split=, status=)`` only when the view scrolls near
-the end of what it holds (Qt's canFetchMore / fetchMore), so a 100k-image project opens at once.
+The model asks ``Project.page(offset, PAGE_SIZE, **filter)`` only when the view scrolls near the end
+of what it holds (Qt's canFetchMore / fetchMore), so a 100k-image project opens at once. Thumbnails
+come from ``ThumbnailStore`` (a background pool; the row repaints when its thumbnail is ready).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDockWidget,
-    QHBoxLayout,
+    QFileDialog,
     QLabel,
     QListView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.opener import tell
 from app.panels.image_delegate import ImageRowDelegate
+from app.panels.image_filters import FilterBar, ImageFilter
 from app.session import NO_IMAGE, Session
-from studio.annotations import SPLITS, STATUSES
+from app.thumbnails import ThumbnailStore
 from studio.store.rows import ImageRow
 
 PAGE_SIZE = 200
@@ -30,28 +35,69 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class ImageListModel(QAbstractListModel):
-    """Rows are ImageRows of ``session.project`` in the store's order, under the current filter."""
+    """Rows are ImageRows of ``session.project`` in the store's order, under ``filter``.
+
+    Edits keep the view in place: ``images_changed`` re-reads the loaded rows (a reset only when the
+    filter's membership changed), ``annotations_changed(id)`` re-reads that one row."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.split: str | None = None
-        self.status: str | None = None
+        self.filter = ImageFilter()
         self._rows: list[ImageRow] = []
+        self._by_path: dict[str, int] = {}  # str(path) -> row
+        self._by_id: dict[int, int] = {}  # image id -> row
         self._total = 0
+        self.refreshing = False  # True during a reset caused by an edit (not by a filter or project)
         session.project_changed.connect(self.reload)
+        session.images_changed.connect(self.refresh)
+        session.annotations_changed.connect(self.refresh_image)
 
-    def set_filter(self, split: str | None, status: str | None) -> None:
-        self.split, self.status = split, status
+    def set_filter(self, image_filter: ImageFilter) -> None:
+        self.filter = image_filter
         self.reload()
 
     def reload(self) -> None:
         """Forget the loaded rows and count again (the first page comes with fetchMore)."""
-        self.beginResetModel()
-        self._rows = []
         project = self.session.project
-        self._total = project.count_images(split=self.split, status=self.status) if project else 0
+        self._reset([], project.count_images(**self.filter.query()) if project else 0)
+
+    def refresh(self) -> None:
+        """Re-read the loaded rows after an edit of image rows (status, split, paths)."""
+        project = self.session.project
+        if project is None:
+            return self.reload()
+        total = project.count_images(**self.filter.query())
+        rows = project.page(0, len(self._rows), **self.filter.query()) if self._rows else []
+        if [r.id for r in rows] != [r.id for r in self._rows]:
+            self.refreshing = True
+            try:
+                self._reset(rows, total)
+            finally:
+                self.refreshing = False
+            return None
+        self._rows, self._total = rows, total
+        self._index_paths()
+        if rows:
+            self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
+        return None
+
+    def refresh_image(self, image_id: int) -> None:
+        """Re-read one row (its object count changed)."""
+        row = self.row_of(image_id)
+        if row is not None and self.session.project is not None:
+            self._rows[row] = self.session.project.image(image_id)
+            self.dataChanged.emit(self.index(row), self.index(row))
+
+    def _reset(self, rows: list[ImageRow], total: int) -> None:
+        self.beginResetModel()
+        self._rows, self._total = rows, total
+        self._index_paths()
         self.endResetModel()
+
+    def _index_paths(self) -> None:
+        self._by_path = {str(r.path): i for i, r in enumerate(self._rows)}
+        self._by_id = {r.id: i for i, r in enumerate(self._rows)}
 
     @property
     def total(self) -> int:
@@ -68,12 +114,15 @@ class ImageListModel(QAbstractListModel):
         project = self.session.project
         if parent.isValid() or project is None:
             return
-        page = project.page(len(self._rows), PAGE_SIZE, split=self.split, status=self.status)
+        page = project.page(len(self._rows), PAGE_SIZE, **self.filter.query())
         if not page:  # the store holds fewer than counted (changed meanwhile): stop asking
             self._total = len(self._rows)
             return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
         self._rows.extend(page)
+        self._by_path.update((str(r.path), start + i) for i, r in enumerate(page))
+        self._by_id.update((r.id, start + i) for i, r in enumerate(page))
         self.endInsertRows()
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -92,7 +141,13 @@ class ImageListModel(QAbstractListModel):
 
     def row_of(self, image_id: int) -> int | None:
         """The row showing ``image_id`` among the loaded rows, or None."""
-        return next((i for i, r in enumerate(self._rows) if r.id == image_id), None)
+        return self._by_id.get(image_id)
+
+    def path_changed(self, path: str) -> None:
+        """Repaint the row of ``path`` (its thumbnail or missing mark arrived)."""
+        row = self._by_path.get(path)
+        if row is not None:
+            self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])
 
     def ensure_loaded(self, row: int) -> bool:
         """Fetch pages until ``row`` is loaded; False when the filter holds fewer rows."""
@@ -102,48 +157,105 @@ class ImageListModel(QAbstractListModel):
 
 
 class ImageListPanel(QDockWidget):
-    """The dock: split / status filters, a count, and the list. Selecting a row selects the image."""
+    """The dock: filters, a count, and the list/grid. Selecting a row selects the image.
+    ``handlers()`` gives ``relink_missing`` to the action table."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None,
+                 thumbnails: ThumbnailStore | None = None) -> None:
         super().__init__("Images", parent)
         self.setObjectName("images_dock")
         self.session = session
+        self.thumbnails = thumbnails or ThumbnailStore(parent=self)
         self.model = ImageListModel(session, self)
-        self.split_box = _filter_box("All splits", SPLITS)
-        self.status_box = _filter_box("All statuses", STATUSES)
+        self.filters = FilterBar()
+        self.split_box, self.status_box = self.filters.split_box, self.filters.status_box
+        self.class_box, self.search_box = self.filters.class_box, self.filters.search_box
         self.count_label = QLabel()
         self.view = QListView()
         self.view.setModel(self.model)
-        self.view.setItemDelegate(ImageRowDelegate(self.view))
+        self.delegate = ImageRowDelegate(self.thumbnails, self.view)
+        self.view.setItemDelegate(self.delegate)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
+        self.view.viewport().installEventFilter(self)  # grid tiles follow the width
         self.setWidget(self._layout())
-        self.split_box.currentIndexChanged.connect(self._filter_changed)
-        self.status_box.currentIndexChanged.connect(self._filter_changed)
+        self.filters.changed.connect(self.model.set_filter)
+        self.filters.grid_toggled.connect(self.set_grid)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._after_reset)
+        self.thumbnails.ready.connect(self.model.path_changed)
+        self.thumbnails.missing.connect(self.model.path_changed)
+        self.thumbnails.failed.connect(self.model.path_changed)
         session.image_selected.connect(self._follow_session)
+        session.project_changed.connect(self._categories_changed)
+        session.categories_changed.connect(self._categories_changed)
 
     def _layout(self) -> QWidget:
-        filters = QHBoxLayout()
-        filters.addWidget(self.split_box)
-        filters.addWidget(self.status_box)
         box = QVBoxLayout()
         box.setContentsMargins(4, 4, 4, 4)
-        box.addLayout(filters)
+        box.addWidget(self.filters)
         box.addWidget(self.count_label)
         box.addWidget(self.view)
         widget = QWidget()
         widget.setLayout(box)
         return widget
 
-    def _filter_changed(self) -> None:
-        self.model.set_filter(self.split_box.currentData(), self.status_box.currentData())
+    def handlers(self) -> dict:
+        return {"relink_missing": self.relink_missing}
+
+    # ------------------------------------------------------------------ list / grid
+    @property
+    def grid(self) -> bool:
+        return self.view.viewMode() == QListView.ViewMode.IconMode
+
+    def set_grid(self, on: bool) -> None:
+        """Thumbnail tiles that wrap (on), or one row per image (off)."""
+        self.delegate.grid = on
+        current = self.view.currentIndex()
+        if on:
+            self.view.setViewMode(QListView.ViewMode.IconMode)
+            self.view.setMovement(QListView.Movement.Static)
+            self.view.setResizeMode(QListView.ResizeMode.Adjust)
+            self.view.setWrapping(True)
+            self._fit_grid()
+        else:
+            self.view.setViewMode(QListView.ViewMode.ListMode)
+            self.view.setWrapping(False)
+            self.view.setGridSize(QSize())
+        self.view.setUniformItemSizes(True)
+        if self.filters.grid_button.isChecked() != on:
+            self.filters.grid_button.setChecked(on)
+        if current.isValid():
+            self.view.scrollTo(current)
+
+    def _fit_grid(self) -> None:
+        width = self.view.viewport().width()
+        if not self.grid or width <= 0:
+            return
+        cell = self.delegate.fit_tiles(width - 1, self.view.fontMetrics().height())
+        if cell != self.view.gridSize():
+            self.view.setGridSize(cell)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_grid()
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------------ selection
+    def _categories_changed(self) -> None:
+        self.filters.set_categories(self.session.categories())
 
     def _after_reset(self) -> None:
         total = self.model.total
         self.count_label.setText(f"{total} image{'s' if total != 1 else ''}")
-        if self.model.ensure_loaded(0):
+        self.thumbnails.clear_queue()
+        current = self.session.current_image_id
+        row = self.model.row_of(current) if current != NO_IMAGE else None
+        if row is not None:
+            self.select_row(row)
+        elif self.model.refreshing:
+            return  # an edit took the shown image out of the filter: keep showing it
+        elif self.model.ensure_loaded(0):
             self.select_row(0)
         else:
             self.session.select_image(NO_IMAGE)
@@ -172,10 +284,33 @@ class ImageListPanel(QDockWidget):
         target = 0 if current < 0 else current + delta
         return target >= 0 and self.select_row(target)
 
+    def neighbour_paths(self, reach: int = 2) -> list[Path]:
+        """Paths of the ``reach`` images after and before the current one (next first), to prefetch."""
+        current = self.view.currentIndex().row()
+        if current < 0:
+            return []
+        paths = []
+        for offset in [d for k in range(1, reach + 1) for d in (k, -k)]:
+            row = current + offset
+            if row >= 0 and self.model.ensure_loaded(row):
+                paths.append(self.model.data(self.model.index(row), ImageRowRole).path)
+        return paths
 
-def _filter_box(all_label: str, values: tuple[str, ...]) -> QComboBox:
-    box = QComboBox()
-    box.addItem(all_label, None)
-    for value in values:
-        box.addItem(value.replace("_", " "), value)
-    return box
+    # ------------------------------------------------------------------ missing images
+    def relink_missing(self) -> None:
+        """Ask for a folder and point missing images at the files found under it (undoable)."""
+        project = self.session.project
+        if project is None or project.readonly:
+            tell(self, "Relink Missing Images", "Open a project for writing to relink its images.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder that holds the missing images",
+                                                  str(Path(project.path).parent))
+        if not folder:
+            return
+        before = len(project.missing_images())
+        self.thumbnails.forget_problems()
+        count = self.session.edit(lambda p: p.relink(Path(folder)), images=True)
+        left = before - count
+        tell(self, "Relink Missing Images",
+             f"Relinked {count} of {before} missing image{'s' if before != 1 else ''}"
+             + (f"; {left} still missing." if left else "."), error=False)

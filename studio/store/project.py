@@ -163,13 +163,18 @@ class Project:
         flip = self._meta.get("flip_idx")
         return tuple(flip) if flip is not None else None
 
-    def count_images(self, *, split: str | None = None, status: str | None = None) -> int:
-        return queries.count_images(self._conn, split, status)
+    def count_images(self, *, split: str | None = None, status: str | None = None,
+                     search: str | None = None, category_id: int | None = None) -> int:
+        """How many images ``page`` would give under the same filters."""
+        return queries.count_images(self._conn, split, status, search, category_id)
 
     def page(self, offset: int = 0, limit: int = 200, *, split: str | None = None,
-             status: str | None = None) -> list[ImageRow]:
-        """Up to ``limit`` images from ``offset`` in file_name order, optionally filtered."""
-        return queries.page(self._conn, self._dir, offset, limit, split, status)
+             status: str | None = None, search: str | None = None,
+             category_id: int | None = None) -> list[ImageRow]:
+        """Up to ``limit`` images from ``offset`` in file_name order, optionally filtered: ``search``
+        is a substring of file_name (ASCII case-insensitive), ``category_id`` keeps images holding
+        at least one object of that class."""
+        return queries.page(self._conn, self._dir, offset, limit, split, status, search, category_id)
 
     def image(self, image_id: int) -> ImageRow:
         return queries.image(self._conn, self._dir, image_id)
