@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.actions import build_actions, build_menus
 from app.canvas.view import CanvasView
-from app.opener import Opener
+from app.dialogs import dialog_handlers
+from app.opener import Opener, dropped_path
+from app.panels.annotations import AnnotationsPanel
 from app.panels.classes import ClassesPanel
 from app.panels.image_list import ImageListPanel
+from app.panels.problems import ProblemsPanel
+from app.panels.stats import StatsPanel
 from app.session import Session
 from app.settings import Settings
 from app.widgets.status_bar import StudioStatusBar
@@ -19,7 +23,8 @@ APP_TITLE = "Tern Studio"
 
 
 class MainWindow(QMainWindow):
-    """Canvas in the middle, images dock on the left, classes dock on the right."""
+    """Canvas in the middle, images dock on the left; on the right the classes dock above tabs of
+    annotations, problems and statistics (View > Panels shows or hides each)."""
 
     def __init__(self, session: Session, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,10 +32,18 @@ class MainWindow(QMainWindow):
         self.opener = Opener(self, session, settings)
         self.canvas = CanvasView(session)
         self.images = ImageListPanel(session, self)
-        self.classes = ClassesPanel(session, self)
+        self.classes = ClassesPanel(session, self, settings=settings)
+        self.annotations = AnnotationsPanel(session, self)
+        self.problems = ProblemsPanel(session, self)
+        self.stats = StatsPanel(session, self)  # pyqtgraph loads when it is first shown
         self.setCentralWidget(self.canvas)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.images)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.classes)
+        for dock in (self.annotations, self.problems, self.stats):  # right, under the classes, as tabs
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.annotations, self.problems)
+        self.tabifyDockWidget(self.problems, self.stats)
+        self.annotations.raise_()
         self.setStatusBar(StudioStatusBar(session, self))
         handlers = {
             "open_project": self.opener.open_project_dialog,
@@ -40,19 +53,38 @@ class MainWindow(QMainWindow):
             "previous_image": lambda: self.images.step(-1),
             "next_image": lambda: self.images.step(+1),
         }
-        for part in (self.canvas, self.images, self.classes, self.opener):  # each may add its own
+        for part in (self.canvas, self.images, self.classes, self.problems, self.opener):  # each adds its own
             handlers.update(getattr(part, "handlers", dict)())
-        self.actions_by_name = build_actions(self, handlers)
+        handlers.update(dialog_handlers(self, session))  # export, shortcuts sheet, skeleton editor
+        self.actions_by_name = build_actions(self, handlers, {"canvas": self.canvas})
+        self.opener.attach_recent(self.actions_by_name["open_recent"])
+        self.setAcceptDrops(True)  # a project, data.yaml, dataset folder or COCO json dropped here opens
+        for view in (self.canvas, self.canvas.viewport()):  # QGraphicsView takes drops by default
+            view.setAcceptDrops(False)
         build_menus(self.menuBar(), self.actions_by_name)
+        view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        panels_menu = view_menu.addMenu("&Panels")  # show/hide each dock
+        for dock in (self.images, self.classes, self.annotations, self.problems, self.stats):
+            panels_menu.addAction(dock.toggleViewAction())
         session.project_changed.connect(self._update_title)
         self._update_title()
         self.resize(1280, 800)
-        self.resizeDocks([self.images, self.classes], [270, 190], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.images, self.classes], [270, 250], Qt.Orientation.Horizontal)
 
     def _update_title(self) -> None:
         name = self.session.project_name
         readonly = " (read-only)" if self.session.readonly else ""
         self.setWindowTitle(f"{name}{readonly} — {APP_TITLE}" if name else APP_TITLE)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_path(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.opener.open_path(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.close()

@@ -1,23 +1,27 @@
 """Opening projects and importing datasets, with the dialogs that go with it.
 
 ``Opener.open_path(PATH)`` does what ``tern-studio PATH`` promises: a project opens; a dataset is
-offered for import into ``<dataset folder>/<name>.tern`` (opened directly when that exists); a
-project locked by another process is offered read-only. Every failure ends in a message box that
-says what to do; nothing raises out of here into Qt's event loop.
+imported into a new project whose path a save dialog proposes as ``<dataset folder>/<name>.tern``
+(that project is opened directly when it exists), then a summary of the reader's problems is shown;
+a project locked by another process is offered read-only. File > Open, Open Folder, Open Recent and
+drag and drop all end in ``open_path``. Every failure ends in a message box that says what to do;
+nothing raises out of here into Qt's event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from app.opening import import_dataset, problems_summary, resolve_target
 from app.session import Session
 from app.settings import Settings
 from studio.errors import ProjectLockedError, StudioError
+from studio.io.dataset import detect_format
 
 Button = QMessageBox.StandardButton
 
@@ -36,11 +40,38 @@ def tell(parent: QWidget | None, title: str, text: str, *, error: bool = True) -
         QMessageBox.information(parent, title, text)
 
 
+def choose_project_path(parent: QWidget | None, proposed: Path) -> Path | None:
+    """The save dialog for a new project, starting at ``proposed``; None when cancelled. (Tests
+    replace this function.)"""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the new project as", str(proposed),
+                                          "Tern projects (*.tern)")
+    if not path:
+        return None
+    chosen = Path(path)
+    return chosen if chosen.suffix == ".tern" else chosen.with_name(chosen.name + ".tern")
+
+
+def dropped_path(mime: QMimeData) -> Path | None:
+    """The first local file or folder in a drag that the studio can open (a project, a data.yaml or
+    its folder, a COCO json or folder of jsons), else None."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        if not url.isLocalFile():
+            continue
+        path = Path(url.toLocalFile())
+        try:
+            detect_format(path)
+        except StudioError:
+            continue
+        return path
+    return None
+
+
 class Opener:
     """The open / import handlers of the main window; remembers the last project in ``settings``."""
 
     def __init__(self, parent: QWidget | None, session: Session, settings: Settings) -> None:
         self.parent, self.session, self.settings = parent, session, settings
+        self.recent_menu: QMenu | None = None  # File > Open Recent, once attach_recent made it
 
     def open_path(self, path: Path | str) -> bool:
         """Open a project, or import a dataset and open its project. True when a project opened."""
@@ -50,12 +81,10 @@ class Opener:
             tell(self.parent, "Cannot open", str(exc))
             return False
         if target.dataset is not None and not target.project.exists():
-            question = (f"{target.dataset} is a dataset.\n\nImport it into a new project?\n"
-                        f"{target.project}\n\nImages stay where they are; the project refers to them.")
-            if not ask(self.parent, "Import dataset", question):
+            chosen = choose_project_path(self.parent, target.project)
+            if chosen is None or not self._import(target.dataset, chosen):
                 return False
-            if not self._import(target.dataset, target.project):
-                return False
+            return self.open_project(chosen)
         return self.open_project(target.project)
 
     def open_project(self, path: Path) -> bool:
@@ -91,11 +120,41 @@ class Opener:
         return True
 
     # ------------------------------------------------------------------ menu handlers
+    def handlers(self) -> dict[str, Callable[[], object]]:
+        return {"open_project": self.open_project_dialog, "open_folder": self.open_folder_dialog,
+                "import_dataset": self.import_dataset_dialog, "open_recent": lambda: None}
+
     def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.parent, "Open project", str(self._start_dir()),
-                                              "Tern projects (*.tern)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.parent, "Open a project or a dataset", str(self._start_dir()),
+            "Projects and datasets (*.tern *.yaml *.yml *.json);;Tern projects (*.tern);;"
+            "YOLO data.yaml (*.yaml *.yml);;COCO json (*.json)")
         if path:
             self.open_path(path)
+
+    def open_folder_dialog(self) -> None:
+        """A YOLO folder (with its data.yaml) or a COCO folder (annotations/*.json)."""
+        path = QFileDialog.getExistingDirectory(self.parent, "Open a dataset folder", str(self._start_dir()))
+        if path:
+            self.open_path(path)
+
+    def attach_recent(self, action: QAction) -> QMenu:
+        """Make ``action`` the File > Open Recent submenu, filled from settings each time it opens."""
+        menu = QMenu(self.parent)
+        menu.aboutToShow.connect(lambda: self._fill_recent(menu))
+        action.setMenu(menu)
+        self.recent_menu = menu
+        return menu
+
+    def _fill_recent(self, menu: QMenu) -> None:
+        menu.clear()
+        recent = self.settings.recent_projects()
+        for number, path in enumerate(recent, 1):
+            item = menu.addAction(f"&{number % 10} {path.name}   {path.parent}")
+            item.setToolTip(str(path))
+            item.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+        if not recent:
+            menu.addAction("No recent projects").setEnabled(False)
 
     def import_dataset_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

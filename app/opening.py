@@ -37,12 +37,14 @@ def resolve_target(path: Path | str) -> Target:
 
 def import_dataset(dataset: Path, project: Path) -> list[Problem]:
     """Read ``dataset`` and make the project file ``project`` from it (images are referenced, not
-    copied). Returns the problems the reader found (bad rows it skipped)."""
+    copied; the project remembers ``dataset`` as its source). Returns the problems the reader found
+    (bad rows it skipped)."""
     from studio.io.dataset import load_dataset
     from studio.store.project import Project
 
     data, problems = load_dataset(dataset)
-    Project.create(project, data).close()
+    with Project.create(project, data) as made:
+        made.set_source(dataset, detect_format(dataset))  # where "export back into the source" goes
     return problems
 
 

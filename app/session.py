@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from studio.store.project import Project
 
 NO_IMAGE = -1
+NO_ANNOTATION = -1
 T = TypeVar("T")
 
 
@@ -38,12 +39,16 @@ class Session(QObject):
     images_changed = Signal()
     categories_changed = Signal()
     history_changed = Signal()
+    annotation_selected = Signal(int)  # panels: the selected annotation id, or NO_ANNOTATION
+    current_category_changed = Signal(int)  # panels: the class new boxes get
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
         self.current_image_id: int = NO_IMAGE
         self._categories: list[Category] = []
+        self.selected_annotation_id: int = NO_ANNOTATION
+        self.current_category_id: int | None = None
 
     # ------------------------------------------------------------------ project
     def open_project(self, path: Path | str, *, readonly: bool = False) -> None:
@@ -132,4 +137,25 @@ class Session(QObject):
         if image_id == self.current_image_id:
             return
         self.current_image_id = image_id
+        self.selected_annotation_id = NO_ANNOTATION  # objects belong to their image
         self.image_selected.emit(image_id)
+
+    # ------------------------------------------------------------------ panels: object and class picks
+    def select_annotation(self, annotation_id: int) -> None:
+        """Make ``annotation_id`` (of the current image) or NO_ANNOTATION the selected object; emits
+        annotation_selected only on a change (the canvas and the annotations panel follow it)."""
+        if annotation_id == self.selected_annotation_id:
+            return
+        self.selected_annotation_id = annotation_id
+        self.annotation_selected.emit(annotation_id)
+
+    def set_current_category(self, category_id: int | None) -> None:
+        """The class new boxes get; emits current_category_changed (-1 for None) on a change."""
+        if category_id == self.current_category_id:
+            return
+        self.current_category_id = category_id
+        self.current_category_changed.emit(-1 if category_id is None else category_id)
+
+    def announce_class_colors(self) -> None:
+        """Class colours (a GUI preference, not an edit) changed: observers redraw as after a class edit."""
+        self.categories_changed.emit()

@@ -1,7 +1,9 @@
 """Where the studio keeps its own files, and the little it remembers between runs.
 
 Folders come from platformdirs (``user_data_dir("tern-studio")`` etc.), never the install folder.
-Settings are one small json, ``<config>/settings.json``: ``{"last_project": "/abs/path.tern"}``.
+Settings are one small json, ``<config>/settings.json``: ``{"last_project": "/abs/path.tern",
+"recent_projects": ["/abs/newest.tern", ...], "class_colors": {"/abs/path.tern": {"<category id>":
+"#rrggbb"}}}`` (recent: at most RECENT_LIMIT).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import platformdirs
 from studio.utils.atomic import atomic_write_text
 
 APP_NAME = "tern-studio"
+RECENT_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,46 @@ class Settings:
         return path if path.is_file() else None
 
     def set_last_project(self, path: Path) -> None:
+        """Remember ``path`` as the last project and put it first among the recent ones."""
         data = self._load()
         data["last_project"] = str(Path(path).resolve())
+        recent = [p for p in _recent(data) if p != data["last_project"]]
+        data["recent_projects"] = [data["last_project"], *recent][:RECENT_LIMIT]
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n")
+
+    def recent_projects(self) -> list[Path]:
+        """Recent projects, newest first, that still exist (missing ones are pruned from the file)."""
+        data = self._load()
+        listed = _recent(data)
+        kept = [p for p in listed if Path(p).is_file()]
+        if kept != listed:
+            data["recent_projects"] = kept
+            atomic_write_text(self.path, json.dumps(data, indent=2) + "\n")
+        return [Path(p) for p in kept]
+
+    def class_colors(self, project_path: Path) -> dict[int, str]:
+        """The colours the user chose for a project's classes: category id -> ``#rrggbb``."""
+        chosen = self._load().get("class_colors")
+        colors = chosen.get(str(Path(project_path).resolve())) if isinstance(chosen, dict) else None
+        if not isinstance(colors, dict):
+            return {}
+        return {int(k): v for k, v in colors.items() if k.lstrip("-").isdigit() and isinstance(v, str)}
+
+    def set_class_color(self, project_path: Path, category_id: int, color: str | None) -> None:
+        """Remember ``color`` (``#rrggbb``) for class ``category_id`` of a project; None forgets it."""
+        data = self._load()
+        chosen = data.get("class_colors") if isinstance(data.get("class_colors"), dict) else {}
+        key = str(Path(project_path).resolve())
+        colors = chosen.get(key) if isinstance(chosen.get(key), dict) else {}
+        if color is None:
+            colors.pop(str(category_id), None)
+        else:
+            colors[str(category_id)] = color
+        chosen[key] = colors
+        data["class_colors"] = chosen
+        atomic_write_text(self.path, json.dumps(data, indent=2) + "\n")
+
+
+def _recent(data: dict) -> list[str]:
+    value = data.get("recent_projects")
+    return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.canvas.handles import HANDLE_SIZE, HANDLES, Handle, handle_point
 from app.canvas.palette import text_color_on
 from studio.store.rows import AnnotationRow
 
-BOX_Z, SKELETON_Z, KEYPOINT_Z = 1.0, 2.0, 3.0
+BOX_Z, SELECTED_BOX_Z, SKELETON_Z, KEYPOINT_Z = 1.0, 1.5, 2.0, 3.0
 KEYPOINT_RADIUS = 4.5  # screen pixels
 
 
@@ -60,13 +61,17 @@ class LabelItem(QGraphicsItem):
 
 
 class BoxItem(QGraphicsRectItem):
-    """One annotation's box; ``annotation_id`` and ``category_id`` name what it shows."""
+    """One annotation's box; ``annotation_id`` and ``category_id`` name what it shows. A selected box
+    draws a thicker outline and its 8 resize handles (``handles``, keyed as in ``app.canvas.handles``)."""
 
     def __init__(self, annotation: AnnotationRow, color: QColor, label: str) -> None:
         x1, y1, x2, y2 = annotation.box
         super().__init__(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
         self.annotation_id = annotation.id
         self.category_id = annotation.category_id
+        self.color = color
+        self.selected = False
+        self.handles: dict[Handle, HandleItem] = {}
         self.setPen(_pen(color, 2.0))
         fill = QColor(color)
         fill.setAlpha(28)
@@ -76,14 +81,49 @@ class BoxItem(QGraphicsRectItem):
         self.label = LabelItem(label, color, self)
         self.label.setPos(x1, y1)
 
+    def set_rect(self, rect: QRectF) -> None:
+        """Show ``rect`` (scene, image pixels) while a drag is under way; the store is not touched."""
+        self.setRect(rect)
+        self.label.setPos(rect.topLeft())
+        for handle, item in self.handles.items():
+            item.setPos(handle_point(rect, handle))
+
+    def set_selected_look(self, on: bool) -> None:
+        """Thicker outline, stronger fill and resize handles (on), or the plain look (off)."""
+        self.selected = on
+        self.setPen(_pen(self.color, 3.0 if on else 2.0))
+        fill = QColor(self.color)
+        fill.setAlpha(60 if on else 28)
+        self.setBrush(QBrush(fill))
+        self.setZValue(SELECTED_BOX_Z if on else BOX_Z)
+        for item in self.handles.values():
+            item.setParentItem(None)
+            if item.scene() is not None:
+                item.scene().removeItem(item)
+        self.handles = {h: HandleItem(self.color, self) for h in HANDLES} if on else {}
+        self.set_rect(self.rect())
+
+
+class HandleItem(QGraphicsRectItem):
+    """A small square resize handle of constant screen size (HANDLE_SIZE)."""
+
+    def __init__(self, color: QColor, parent: QGraphicsItem) -> None:
+        half = HANDLE_SIZE / 2
+        super().__init__(-half, -half, HANDLE_SIZE, HANDLE_SIZE, parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setPen(_pen(QColor("#000000"), 1.0))
+        self.setBrush(QBrush(QColor("#ffffff")))
+
 
 class KeypointItem(QGraphicsEllipseItem):
-    """One keypoint at its image position; ``index`` is its position in the (K, 3) array."""
+    """One keypoint at its image position; ``index`` is its position in the (K, 3) array of object
+    ``annotation_id``."""
 
-    def __init__(self, x: float, y: float, visibility: int, index: int, name: str, color: QColor) -> None:
+    def __init__(self, x: float, y: float, visibility: int, index: int, name: str, color: QColor,
+                 annotation_id: int = -1) -> None:
         r = KEYPOINT_RADIUS
         super().__init__(-r, -r, 2 * r, 2 * r)
-        self.index, self.visibility = index, visibility
+        self.index, self.visibility, self.annotation_id = index, visibility, annotation_id
         self.setPos(x, y)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(KEYPOINT_Z)
@@ -98,9 +138,12 @@ class KeypointItem(QGraphicsEllipseItem):
 
 
 class SkeletonItem(QGraphicsPathItem):
-    """Lines between labeled keypoints along ``skeleton`` (COCO 1-based index pairs)."""
+    """Lines between labeled keypoints along ``skeleton`` (COCO 1-based index pairs) of object
+    ``annotation_id``."""
 
-    def __init__(self, keypoints: np.ndarray, skeleton: Sequence[tuple[int, int]], color: QColor) -> None:
+    def __init__(self, keypoints: np.ndarray, skeleton: Sequence[tuple[int, int]], color: QColor,
+                 annotation_id: int = -1) -> None:
+        self.annotation_id = annotation_id
         path = QPainterPath()
         for a, b in skeleton:
             i, j = a - 1, b - 1
@@ -127,9 +170,9 @@ def annotation_items(annotation: AnnotationRow, color: QColor, label: str,
     if kpts.ndim == 2 and kpts.shape[1] == 2:  # (K, 2): every point counts as visible
         kpts = np.column_stack([kpts, np.full(len(kpts), 2.0)])
     if skeleton:
-        items.append(SkeletonItem(kpts, skeleton, color))
+        items.append(SkeletonItem(kpts, skeleton, color, annotation.id))
     for k, (x, y, v) in enumerate(kpts):
         if v > 0:
             name = keypoint_names[k] if k < len(keypoint_names) else ""
-            items.append(KeypointItem(float(x), float(y), int(v), k, name, color))
+            items.append(KeypointItem(float(x), float(y), int(v), k, name, color, annotation.id))
     return items

@@ -9,9 +9,20 @@ _HEX = ("#ffb000", "#ff3d8b", "#00c2ff", "#7cff4f", "#b26bff", "#ff6a3d",
         "#00e0b0", "#ffe14d", "#4d7cff", "#ff4dff", "#a0ff9e", "#ff9e9e")
 
 
+_overrides: dict[int, QColor] = {}  # class index -> the colour the user chose (set by the classes panel)
+
+
+def set_overrides(overrides: dict[int, QColor]) -> None:
+    """Replace the user's colours, keyed by YOLO class index; they win over the palette."""
+    _overrides.clear()
+    _overrides.update({int(i): QColor(c) for i, c in overrides.items()})
+
+
 def class_color(index: int) -> QColor:
-    """The colour of the class at YOLO index ``index`` (cycles after 12)."""
-    return QColor(_HEX[index % len(_HEX)])
+    """The colour of the class at YOLO index ``index``: the user's choice, else the palette's
+    (which cycles after 12)."""
+    chosen = _overrides.get(index)
+    return QColor(chosen) if chosen is not None else QColor(_HEX[index % len(_HEX)])
 
 
 def text_color_on(background: QColor) -> QColor:

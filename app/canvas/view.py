@@ -1,16 +1,34 @@
-"""The read-only viewer: the selected image with its boxes and keypoints; wheel zooms, fit on open.
+"""The canvas: the selected image with its boxes and keypoints, and the tools that edit them.
 
 Scene coordinates are the image's pixels (after its EXIF orientation, as the store's boxes are).
-The image is read with QImageReader straight from its path (no cv2, no numpy round trip).
+The view redraws its annotation items from the store on ``annotations_changed`` of the shown image,
+keeping the selection (by annotation id) while it exists. Left-button gestures go to the active tool
+(``select`` / ``draw`` / ``keypoints``), pan and zoom to ``Navigator``; key commands live in
+``app.canvas.commands`` (``handlers()``). The image itself is drawn by ``_draw_image`` alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImageReader, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImageReader,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QStatusTipEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
     QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsScene,
@@ -19,13 +37,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.canvas.items import BoxItem, KeypointItem, annotation_items
+from app.canvas import edits, overlay
+from app.canvas.handles import Handle, handle_at, handle_point
+from app.canvas.items import KEYPOINT_RADIUS, BoxItem, KeypointItem, annotation_items
+from app.canvas.navigation import WHEEL_STEP, Navigator
 from app.canvas.palette import class_color
-from app.session import NO_IMAGE, Session
-from studio.store.rows import ImageRow
+from app.canvas.tools.base import Tool
+from app.canvas.tools.draw_box import DrawBoxTool
+from app.canvas.tools.keypoints import KeypointTool
+from app.canvas.tools.select import SelectTool
+from app.session import NO_ANNOTATION, NO_IMAGE, Session
+from studio.annotations import Category
+from studio.store.rows import AnnotationRow, ImageRow
 
-MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
-WHEEL_STEP = 1.0015  # zoom factor per wheel angle unit (120 units = one notch = x1.2)
+KEYPOINT_REACH = KEYPOINT_RADIUS + 3.0  # screen pixels from a keypoint's centre that still grab it
 
 
 def load_pixmap(path: Path) -> QPixmap | None:
@@ -37,27 +62,64 @@ def load_pixmap(path: Path) -> QPixmap | None:
 
 
 class CanvasView(QGraphicsView):
-    """Shows ``session``'s selected image; redraws on ``image_selected``, clears on ``project_changed``."""
+    """Shows and edits ``session``'s selected image. ``previous_image(image_id)`` names the image
+    "Copy Boxes from Previous Image" copies from (default: the one before it in file-name order)."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None,
+                 previous_image: Callable[[int], int | None] | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.previous_image = previous_image or self._previous_in_store
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setBackgroundBrush(QBrush(QColor("#1e2126")))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
         self.image_item: QGraphicsPixmapItem | None = None
         self.image_row: ImageRow | None = None
+        self.annotations: list[AnnotationRow] = []
+        self._items: list[QGraphicsItem] = []
+        self.show_labels = True
+        self.active_keypoint: tuple[int, int] | None = None  # (annotation id, k) last placed or dragged
+        self.hovered_keypoint: tuple[int, int] | None = None
+        self.navigator = Navigator(self)
+        self.tools: dict[str, Tool] = {t.name: t for t in (SelectTool(self), DrawBoxTool(self),
+                                                          KeypointTool(self))}
+        self.tool: Tool = self.tools["select"]
+        self._cursor: tuple[QPointF, QPointF] | None = None  # (scene, viewport) of the mouse
         self._fit_pending = True  # follow the window's size until the user zooms
+        self._hint = ""
         session.image_selected.connect(self.show_image)
         session.project_changed.connect(self.clear)
+        session.annotations_changed.connect(self._annotations_changed)
+        session.categories_changed.connect(self.redraw_annotations)
+        session.annotation_selected.connect(self._selection_changed)
+
+    def handlers(self) -> dict[str, Callable[[], object]]:
+        """The canvas's rows of ``app.actions.ACTIONS`` (see ``app.canvas.commands``)."""
+        from app.canvas.commands import CanvasCommands
+
+        self.commands = CanvasCommands(self)
+        return self.commands.handlers()
 
     # ------------------------------------------------------------------ content
+    @property
+    def image_id(self) -> int:
+        return self.image_row.id if self.image_row is not None else NO_IMAGE
+
+    def image_size(self) -> tuple[float, float]:
+        """(width, height) of the shown image in pixels ((0, 0) when none)."""
+        row = self.image_row
+        return (float(row.width), float(row.height)) if row is not None else (0.0, 0.0)
+
     def clear(self) -> None:
+        self.tool.cancel()
         self.scene().clear()
         self.image_item, self.image_row = None, None
+        self.annotations, self._items = [], []
+        self.active_keypoint = self.hovered_keypoint = None
 
     def show_image(self, image_id: int) -> None:
         """Draw image ``image_id`` of the session's project (NO_IMAGE clears) and fit it."""
@@ -66,31 +128,22 @@ class CanvasView(QGraphicsView):
             return
         row = self.session.project.image(image_id)
         self.image_row = row
-        rect = QRectF(0, 0, row.width, row.height)
-        pixmap = load_pixmap(row.path)
-        if pixmap is None:
-            self._draw_missing(row, rect)
-        else:
-            self.image_item = self.scene().addPixmap(pixmap)
-            self.image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-            rect = QRectF(pixmap.rect())
-        self._draw_annotations(image_id)
+        rect = self._draw_image(row)
+        self.redraw_annotations()
         margin = max(rect.width(), rect.height()) * 0.05
         self.scene().setSceneRect(rect.adjusted(-margin, -margin, margin, margin))
         self.fit()
 
-    def _draw_annotations(self, image_id: int) -> None:
-        index = self.session.category_index()
-        categories = self.session.categories()
-        for ann in self.session.annotations(image_id):
-            i = index.get(ann.category_id, -1)
-            cat = categories[i] if i >= 0 else None
-            label = cat.name if cat is not None else f"class id {ann.category_id}"
-            color = class_color(i) if i >= 0 else QColor("#ff0000")
-            items = annotation_items(ann, color, label, cat.keypoints if cat else (),
-                                     cat.skeleton if cat else ())
-            for item in items:
-                self.scene().addItem(item)
+    def _draw_image(self, row: ImageRow) -> QRectF:
+        """Put the image's pixels (or a placeholder) in the scene; returns its rect (image pixels)."""
+        rect = QRectF(0, 0, row.width, row.height)
+        pixmap = load_pixmap(row.path)
+        if pixmap is None:
+            self._draw_missing(row, rect)
+            return rect
+        self.image_item = self.scene().addPixmap(pixmap)
+        self.image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        return QRectF(pixmap.rect())
 
     def _draw_missing(self, row: ImageRow, rect: QRectF) -> None:
         """A grey placeholder of the stored size, saying which file is missing."""
@@ -105,17 +158,194 @@ class CanvasView(QGraphicsView):
         text.setBrush(QBrush(QColor("#e6e6e6")))
         text.setPos(rect.width() * 0.04, rect.height() * 0.04)
 
+    def _annotations_changed(self, image_id: int) -> None:
+        if image_id == self.image_id:
+            self.redraw_annotations()
+
+    def redraw_annotations(self) -> None:
+        """Replace the annotation items with the store's objects; keeps the selection if it exists."""
+        if self.image_row is None:
+            return
+        self.tool.cancel()
+        for item in self._items:
+            self.scene().removeItem(item)
+        self.annotations = self.session.annotations(self.image_id)
+        self._items = []
+        index, categories = self.session.category_index(), self.session.categories()
+        for ann in self.annotations:
+            i = index.get(ann.category_id, -1)
+            cat = categories[i] if i >= 0 else None
+            label = cat.name if cat is not None else f"class id {ann.category_id}"
+            color = class_color(i) if i >= 0 else QColor("#ff0000")
+            for item in annotation_items(ann, color, label, cat.keypoints if cat else (),
+                                         cat.skeleton if cat else ()):
+                self.scene().addItem(item)
+                self._items.append(item)
+        self.set_labels_visible(self.show_labels)
+        if self.selected_annotation() is None:
+            self.select(NO_ANNOTATION)
+        self._selection_changed(self.selected_id)
+        self.show_hint()
+
     def box_items(self) -> list[BoxItem]:
-        return [item for item in self.scene().items() if isinstance(item, BoxItem)]
+        return [item for item in self._items if isinstance(item, BoxItem)]
 
     def keypoint_items(self) -> list[KeypointItem]:
-        return [item for item in self.scene().items() if isinstance(item, KeypointItem)]
+        return [item for item in self._items if isinstance(item, KeypointItem)]
+
+    def set_labels_visible(self, on: bool) -> None:
+        self.show_labels = on
+        for box in self.box_items():
+            box.label.setVisible(on)
+
+    # ------------------------------------------------------------------ selection and classes
+    @property
+    def selected_id(self) -> int:
+        return self.session.selected_annotation_id
+
+    def select(self, annotation_id: int) -> None:
+        self.session.select_annotation(annotation_id)
+
+    def selected_annotation(self) -> AnnotationRow | None:
+        return next((a for a in self.annotations if a.id == self.selected_id), None)
+
+    def box_item(self, annotation_id: int) -> BoxItem | None:
+        return next((b for b in self.box_items() if b.annotation_id == annotation_id), None)
+
+    def _selection_changed(self, annotation_id: int) -> None:
+        for box in self.box_items():
+            if box.selected != (box.annotation_id == annotation_id):
+                box.set_selected_look(not box.selected)
+        self.show_hint()
+
+    def current_category(self) -> Category | None:
+        """The class new boxes get: the session's current class, else the first class."""
+        categories = self.session.categories()
+        wanted = self.session.current_category_id
+        return next((c for c in categories if c.id == wanted), categories[0] if categories else None)
+
+    def category_color(self, category: Category | None) -> QColor:
+        index = self.session.category_index().get(category.id, -1) if category is not None else -1
+        return class_color(index) if index >= 0 else QColor("#ff0000")
+
+    # ------------------------------------------------------------------ hit tests
+    def box_at(self, scene: QPointF) -> BoxItem | None:
+        """The selected box when it holds ``scene``, else the smallest box that does."""
+        hits = [b for b in self.box_items() if b.rect().contains(scene)]
+        selected = next((b for b in hits if b.annotation_id == self.selected_id), None)
+        return selected or min(hits, key=lambda b: b.rect().width() * b.rect().height(), default=None)
+
+    def keypoint_at(self, viewport: QPointF) -> KeypointItem | None:
+        """The drawn keypoint nearest ``viewport`` within KEYPOINT_REACH screen pixels (the selected
+        box's first)."""
+        best, best_d = None, KEYPOINT_REACH ** 2
+        for item in self.keypoint_items():
+            p = self.mapFromScene(item.pos())
+            d = (p.x() - viewport.x()) ** 2 + (p.y() - viewport.y()) ** 2
+            d -= 0.5 if item.annotation_id == self.selected_id else 0.0
+            if d <= best_d:
+                best, best_d = item, d
+        return best
+
+    def handle_at(self, viewport: QPointF) -> Handle | None:
+        """The resize handle of the selected box under ``viewport``, if any."""
+        box = self.box_item(self.selected_id)
+        if box is None:
+            return None
+        points = {h: QPointF(self.mapFromScene(handle_point(box.rect(), h))) for h in box.handles}
+        return handle_at(points, viewport)
+
+    # ------------------------------------------------------------------ tools
+    def set_tool(self, name: str) -> None:
+        """Make tool ``name`` ("select" | "draw" | "keypoints") active."""
+        self.tool.cancel()
+        self.tool = self.tools[name]
+        self.viewport().setCursor(self.tool.cursor)
+        self.show_hint()
+        self.viewport().update()
+
+    def show_hint(self) -> None:
+        """The tool's hint in the window's status bar (a status tip travels up to QMainWindow)."""
+        hint = self.tool.hint()
+        if hint != self._hint:
+            self._hint = hint
+            QApplication.sendEvent(self, QStatusTipEvent(hint))
+        self.viewport().update()
+
+    # ------------------------------------------------------------------ events
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if self.navigator.press(event):
+            return event.accept()
+        if event.button() != Qt.MouseButton.LeftButton or self.image_row is None:
+            return super().mousePressEvent(event)
+        if self.session.readonly and self.tool.name != "select":
+            return event.accept()
+        self.tool.press(*self._positions(event))
+        return event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        scene, viewport = self._positions(event)
+        self._cursor = (scene, viewport)
+        if self.navigator.move(event):
+            return event.accept()
+        hovered = self.keypoint_at(viewport)
+        self.hovered_keypoint = (hovered.annotation_id, hovered.index) if hovered is not None else None
+        self.tool.move(scene, viewport)
+        if self.tool.crosshair:
+            self.viewport().update()
+        return event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.navigator.release(event):
+            self.viewport().setCursor(self.tool.cursor)
+            return event.accept()
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mouseReleaseEvent(event)
+        if self.session.readonly:
+            self.tool.cancel()
+        else:
+            self.tool.release(*self._positions(event))
+        return event.accept()
+
+    def leaveEvent(self, event) -> None:
+        self._cursor = None
+        self.viewport().update()
+        super().leaveEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.navigator.key_press(event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if self.navigator.key_release(event):
+            self.viewport().setCursor(self.tool.cursor)
+        else:
+            super().keyReleaseEvent(event)
+
+    def _positions(self, event: QMouseEvent) -> tuple[QPointF, QPointF]:
+        viewport = event.position()
+        return self.mapToScene(viewport.toPoint()), viewport
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if self._cursor is None or self.image_row is None:
+            return
+        viewport = self._cursor[1]
+        if self.tool.crosshair:
+            overlay.paint_crosshair(painter, viewport, QRectF(self.viewport().rect()))
+        hint = self.tool.hint()
+        if hint and self.tool.name == "keypoints":
+            overlay.paint_hint(painter, hint, viewport)
+
+    def _previous_in_store(self, image_id: int) -> int | None:
+        project = self.session.project
+        return edits.previous_image_id(project, image_id) if project is not None else None
 
     # ------------------------------------------------------------------ zoom
     @property
     def zoom(self) -> float:
         """Screen pixels per image pixel."""
-        return self.transform().m11()
+        return self.navigator.zoom
 
     def fit(self) -> None:
         """Show the whole image (and its margin), centred."""
@@ -124,16 +354,20 @@ class CanvasView(QGraphicsView):
         self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self._fit_pending = True
 
-    def zoom_by(self, factor: float) -> None:
-        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom * factor))
-        factor = target / self.zoom
-        self.scale(factor, factor)
+    def actual_size(self) -> None:
+        """One screen pixel per image pixel, around the cursor when it is over the view."""
+        self.navigator.actual_size(self._cursor[1] if self._cursor is not None else None)
+        self._fit_pending = False
+
+    def zoom_by(self, factor: float, viewport: QPointF | None = None) -> None:
+        pos = viewport if viewport is not None else QPointF(self.viewport().rect().center())
+        self.navigator.zoom_at(factor, pos)
         self._fit_pending = False
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
         if delta:
-            self.zoom_by(WHEEL_STEP ** delta)
+            self.zoom_by(WHEEL_STEP ** delta, event.position())
         event.accept()
 
     def resizeEvent(self, event) -> None:

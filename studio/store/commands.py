@@ -97,6 +97,35 @@ class AddBox:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class AddBoxes:
+    """Several new objects on ``image_id`` as one command (one undo step), e.g. copied from another
+    image: ``objects`` is ((category_id, box xyxy pixels, keypoints (K, 3) or None), ...). An
+    'unlabeled' image becomes 'in_progress' in the same command; no objects changes nothing."""
+
+    image_id: int
+    objects: tuple[tuple[int, tuple[float, float, float, float], np.ndarray | None], ...]
+    label: str = "Add boxes"
+
+    def ops(self, conn: sqlite3.Connection) -> list[Op]:
+        image = require(conn, "images", self.image_id)
+        if not self.objects:
+            return []
+        next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM annotations").fetchone()[0]
+        out: list[Op] = []
+        for offset, (category_id, box, keypoints) in enumerate(self.objects):
+            require(conn, "categories", category_id)
+            x1, y1, x2, y2 = check_box(box)
+            row = {"id": next_id + offset, "image_id": image["id"], "category_id": int(category_id),
+                   "x1": x1, "y1": y1, "x2": x2, "y2": y2,
+                   "keypoints": _blob_b64(_checked_keypoints(conn, keypoints)),
+                   "iscrowd": 0, "coco_id": None, "extra": "{}"}
+            out.append(ops.insert("annotations", row))
+        if image["status"] == "unlabeled":
+            out += _diff("images", image["id"], image, {"status": "in_progress", "labeled": 1})
+        return out
+
+
 @dataclass(frozen=True)
 class SetBox:
     """Move or resize an object. A COCO 'area' with no segmentation behind it is dropped (it described
@@ -279,6 +308,44 @@ class Relink:
             image = require(conn, "images", image_id)
             out += _diff("images", image["id"], image, {"rel_path": rel_path})
         return out
+
+
+@dataclass(frozen=True)
+class SetSkeleton:
+    """The keypoint template: ``names`` (K) and 1-based ``edges`` on every category, kpt_shape [K, 3]
+    and ``flip_idx`` (0-based) in meta; K = 0 removes keypoints. Changing K is refused while objects
+    hold keypoints of the old K (their arrays would no longer fit)."""
+
+    names: tuple[str, ...]
+    edges: tuple[tuple[int, int], ...]
+    flip_idx: tuple[int, ...]
+    label: str = "Set skeleton"
+
+    def ops(self, conn: sqlite3.Connection) -> list[Op]:
+        from studio.skeletons import SkeletonError, validate_skeleton
+
+        try:
+            skeleton = validate_skeleton(self.names, self.edges, self.flip_idx)
+        except SkeletonError as exc:
+            raise ProjectError(str(exc)) from exc
+        k = len(skeleton.names)
+        old_k = kpt_count(conn) or 0
+        if k != old_k and conn.execute("SELECT 1 FROM annotations WHERE keypoints IS NOT NULL "
+                                       "LIMIT 1").fetchone():
+            raise ProjectError(f"objects already hold {old_k} keypoints each; a skeleton of {k} keypoints "
+                               f"must keep {old_k} (rename or re-pair them instead)")
+        new = {"keypoints": dumps(list(skeleton.names)), "skeleton": dumps([list(e) for e in skeleton.edges])}
+        out: list[Op] = []
+        for (cat_id,) in conn.execute("SELECT id FROM categories ORDER BY id").fetchall():
+            out += _diff("categories", cat_id, require(conn, "categories", cat_id), new)
+        out += _meta_diff(conn, "kpt_shape", dumps([k, 3] if k else None))
+        return out + _meta_diff(conn, "flip_idx", dumps(list(skeleton.flip_idx) if k else None))
+
+
+def _meta_diff(conn: sqlite3.Connection, key: str, new: str) -> list[Op]:
+    found = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    old = found[0] if found else None
+    return [] if old == new or (old is None and new == "null") else [ops.meta(key, old, new)]
 
 
 def _checked_name(conn: sqlite3.Connection, name: str) -> str:

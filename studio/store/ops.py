@@ -7,7 +7,9 @@ Forms (``table`` is one of ``schema.COLUMNS``; values are JSON values, BLOB colu
 * ``{"op": "delete", "table": T, "row": {...}}`` (the whole row, so it can be re-inserted);
 * ``{"op": "update", "table": T, "id": N, "old": {column: value}, "new": {column: value}}``;
 * ``{"op": "update_many", "table": T, "ids": [N, ...], "old": {...}, "new": {...}}`` (rows that share
-  the same old and new values, e.g. every annotation moved by a class merge).
+  the same old and new values, e.g. every annotation moved by a class merge);
+* ``{"op": "meta", "key": K, "old": text | None, "new": text | None}``: a ``meta`` value (its JSON
+  text; None = no such key), e.g. kpt_shape / flip_idx set by a skeleton change.
 
 Running an update or delete checks that the row still holds the values the operation expects, so a
 history that no longer matches the project fails loudly (ProjectError) instead of corrupting it.
@@ -69,9 +71,15 @@ def update_many(table: str, ids: list[int], old: dict[str, Any], new: dict[str, 
     return {"op": "update_many", "table": table, "ids": ids, "old": old, "new": new}
 
 
+def meta(key: str, old: str | None, new: str | None) -> Op:
+    return {"op": "meta", "key": key, "old": old, "new": new}
+
+
 def invert(op: Op) -> Op:
     """The operation that undoes ``op``."""
     kind = op["op"]
+    if kind == "meta":
+        return meta(op["key"], op["new"], op["old"])
     if kind == "insert":
         return delete(op["table"], op["row"])
     if kind == "delete":
@@ -150,5 +158,15 @@ def _mismatch(table: str, row_id: Any) -> ProjectError:
                         "changed by another program?); undo/redo stopped, the project itself is intact")
 
 
+def _run_meta(conn: sqlite3.Connection, op: Op) -> None:
+    found = conn.execute("SELECT value FROM meta WHERE key = ?", (op["key"],)).fetchone()
+    if (found[0] if found else None) != op["old"]:
+        raise _mismatch("meta", op["key"])
+    if op["new"] is None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (op["key"],))
+    else:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (op["key"], op["new"]))
+
+
 _RUNNERS = {"insert": _run_insert, "delete": _run_delete, "update": _run_update,
-            "update_many": _run_update}
+            "update_many": _run_update, "meta": _run_meta}

@@ -226,12 +226,16 @@ class Project:
     def undo(self) -> bool:
         """Undo the newest command; False when there is nothing to undo."""
         with self._transaction():
-            return history.undo(self._conn)
+            done = history.undo(self._conn)
+        self._meta = importer.read_meta(self._conn)  # a skeleton change may have been undone
+        return done
 
     def redo(self) -> bool:
         """Redo the newest undone command; False when there is nothing to redo."""
         with self._transaction():
-            return history.redo(self._conn)
+            done = history.redo(self._conn)
+        self._meta = importer.read_meta(self._conn)
+        return done
 
     @property
     def can_undo(self) -> bool:
@@ -277,6 +281,13 @@ class Project:
         forward = self._apply(cmd.AddBox(image_id, category_id, tuple(box), keypoints))
         return int(forward[0]["row"]["id"])
 
+    def add_boxes(self, image_id: int, objects: Any) -> list[int]:
+        """Add several objects as one undoable command: ``objects`` is an iterable of (category_id, box
+        xyxy pixels, keypoints (K, 3) or None). Returns their annotation ids in the same order."""
+        items = tuple((int(c), tuple(box), kpts) for c, box, kpts in objects)
+        forward = self._apply(cmd.AddBoxes(image_id, items, label=f"Add {len(items)} boxes"))
+        return [int(op["row"]["id"]) for op in forward if op["op"] == "insert"]
+
     def set_box(self, ann_id: int, box: Any) -> None:
         self._apply(cmd.SetBox(ann_id, tuple(box)))
 
@@ -310,6 +321,30 @@ class Project:
     def merge_class(self, src_id: int, dst_id: int) -> None:
         """Move every object of class ``src_id`` to ``dst_id`` and remove ``src_id`` (undoable)."""
         self._apply(cmd.MergeClass(src_id, dst_id))
+
+    def set_skeleton(self, names: Any, edges: Any, flip_idx: Any) -> None:
+        """Keypoint names (K) and 1-based edges on every class, kpt_shape [K, 3] and flip_idx (0-based
+        permutation) in meta, as one undoable command (see ``studio.skeletons`` for the formats).
+        ProjectError for an invalid template or a K that objects' keypoints do not have."""
+        self._apply(cmd.SetSkeleton(tuple(names), tuple(tuple(e) for e in edges), tuple(flip_idx)))
+        self._meta = importer.read_meta(self._conn)
+
+    # ------------------------------------------------------------------ where it came from
+    @property
+    def source(self) -> tuple[Path, str] | None:
+        """(dataset path, format) this project was imported from, or None; format is one of
+        ``studio.io.dataset.Format`` ("yolo", "coco", "coco-folder")."""
+        found = self._meta.get("source")
+        if not isinstance(found, dict) or not found.get("path"):
+            return None
+        return Path(os.path.normpath(os.path.join(self._dir, found["path"]))), str(found.get("format", ""))
+
+    def set_source(self, path: Path | str, fmt: str) -> None:
+        """Remember the dataset this project was imported from (meta ``source``: path relative to
+        the project's folder, and its format); not an undoable edit."""
+        with self._transaction():
+            importer.write_meta(self._conn, {"source": {"path": to_stored(path, self._dir), "format": fmt}})
+        self._meta = importer.read_meta(self._conn)
 
 
 def _bulk(conn: sqlite3.Connection, work: Any) -> Any:

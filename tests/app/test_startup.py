@@ -48,7 +48,12 @@ def answers(monkeypatch):
     def tell(_parent, title, text, *, error=True):
         record.told.append(f"{title}: {text}")
 
+    def choose(_parent, proposed):  # the save dialog of a dataset's new project
+        record.asked.append(f"Save project as: {proposed}")
+        return proposed if record.yes else None
+
     monkeypatch.setattr(opener_module, "ask", ask)
+    monkeypatch.setattr(opener_module, "choose_project_path", choose)
     monkeypatch.setattr(opener_module, "tell", tell)
     return record
 
@@ -91,7 +96,7 @@ def test_no_path_opens_the_demo_then_the_last_project(qtbot, dirs, answers):
     demo = dirs.data / "demo" / "demo.tern"
     assert Path(window.session.project.path) == demo
     saved = json.loads((dirs.config / "settings.json").read_text())
-    assert saved == {"last_project": str(demo.resolve())}
+    assert saved["last_project"] == str(demo.resolve()) and saved["recent_projects"] == [str(demo.resolve())]
     window.close()
     assert startup_path(None, dirs, Settings(dirs.config)) == demo.resolve()
     demo.unlink()  # the last project is gone: start-up falls back to the demo (made again)

@@ -1,0 +1,1 @@
+"""Canvas tools: small state machines the view hands its left-button mouse events to."""
