@@ -53,7 +53,7 @@ def create_window(path: Path | None, dirs: UserDirs) -> MainWindow:
     """Build the window and open what start-up asks for (a QApplication must exist)."""
     settings = Settings(dirs.config)
     session = Session()
-    window = MainWindow(session, settings)
+    window = MainWindow(session, settings, cache_dir=dirs.cache)
     session.setParent(window)
     target = startup_path(path, dirs, settings)
     if target is not None:

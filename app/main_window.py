@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
@@ -17,6 +19,7 @@ from app.panels.problems import ProblemsPanel
 from app.panels.stats import StatsPanel
 from app.session import Session
 from app.settings import Settings
+from app.thumbnails import ThumbnailStore
 from app.widgets.status_bar import StudioStatusBar
 
 APP_TITLE = "Tern Studio"
@@ -26,12 +29,15 @@ class MainWindow(QMainWindow):
     """Canvas in the middle, images dock on the left; on the right the classes dock above tabs of
     annotations, problems and statistics (View > Panels shows or hides each)."""
 
-    def __init__(self, session: Session, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, settings: Settings, parent: QWidget | None = None,
+                 cache_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.opener = Opener(self, session, settings)
         self.canvas = CanvasView(session)
-        self.images = ImageListPanel(session, self)
+        thumbs = ThumbnailStore(cache_dir / "thumbs", parent=self) if cache_dir is not None else None
+        self.images = ImageListPanel(session, self, thumbnails=thumbs)
+        self.canvas.neighbour_paths = self.images.neighbour_paths  # what the canvas prefetches
         self.classes = ClassesPanel(session, self, settings=settings)
         self.annotations = AnnotationsPanel(session, self)
         self.problems = ProblemsPanel(session, self)
@@ -70,6 +76,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1280, 800)
         self.resizeDocks([self.images, self.classes], [270, 250], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.classes, self.annotations], [200, 600], Qt.Orientation.Vertical)
 
     def _update_title(self) -> None:
         name = self.session.project_name

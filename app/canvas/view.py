@@ -16,29 +16,24 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFont,
-    QImageReader,
     QKeyEvent,
     QMouseEvent,
     QPainter,
-    QPen,
-    QPixmap,
     QStatusTipEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
-    QGraphicsPixmapItem,
-    QGraphicsRectItem,
     QGraphicsScene,
-    QGraphicsSimpleTextItem,
     QGraphicsView,
     QWidget,
 )
 
 from app.canvas import edits, overlay
 from app.canvas.handles import Handle, handle_at, handle_point
+from app.canvas.image_cache import ImageCache
+from app.canvas.image_layer import ImageLayer
 from app.canvas.items import KEYPOINT_RADIUS, BoxItem, KeypointItem, annotation_items
 from app.canvas.navigation import WHEEL_STEP, Navigator
 from app.canvas.palette import class_color
@@ -51,14 +46,6 @@ from studio.annotations import Category
 from studio.store.rows import AnnotationRow, ImageRow
 
 KEYPOINT_REACH = KEYPOINT_RADIUS + 3.0  # screen pixels from a keypoint's centre that still grab it
-
-
-def load_pixmap(path: Path) -> QPixmap | None:
-    """The image at ``path`` with its EXIF orientation applied, or None when it cannot be read."""
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    image = reader.read()
-    return None if image.isNull() else QPixmap.fromImage(image)
 
 
 class CanvasView(QGraphicsView):
@@ -77,7 +64,9 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setMouseTracking(True)
-        self.image_item: QGraphicsPixmapItem | None = None
+        self.image_cache = ImageCache()  # decoded images, shared by every image shown
+        self.neighbour_paths: Callable[[], list[Path]] = list  # the images list sets what to prefetch
+        self.image_item: ImageLayer | None = None
         self.image_row: ImageRow | None = None
         self.annotations: list[AnnotationRow] = []
         self._items: list[QGraphicsItem] = []
@@ -135,28 +124,16 @@ class CanvasView(QGraphicsView):
         self.fit()
 
     def _draw_image(self, row: ImageRow) -> QRectF:
-        """Put the image's pixels (or a placeholder) in the scene; returns its rect (image pixels)."""
-        rect = QRectF(0, 0, row.width, row.height)
-        pixmap = load_pixmap(row.path)
-        if pixmap is None:
-            self._draw_missing(row, rect)
-            return rect
-        self.image_item = self.scene().addPixmap(pixmap)
-        self.image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        return QRectF(pixmap.rect())
-
-    def _draw_missing(self, row: ImageRow, rect: QRectF) -> None:
-        """A grey placeholder of the stored size, saying which file is missing."""
-        placeholder = QGraphicsRectItem(rect)
-        placeholder.setBrush(QBrush(QColor("#3a3f46")))
-        placeholder.setPen(QPen(QColor("#8a9099"), 0, Qt.PenStyle.DashLine))
-        self.scene().addItem(placeholder)
-        text = QGraphicsSimpleTextItem(f"Image not found:\n{row.path}", placeholder)
-        font = QFont()
-        font.setPointSizeF(max(8.0, row.height / 30))
-        text.setFont(font)
-        text.setBrush(QBrush(QColor("#e6e6e6")))
-        text.setPos(rect.width() * 0.04, rect.height() * 0.04)
+        """Put the image in the scene: an ImageLayer decodes off the UI thread (a reduced first paint,
+        then full resolution, tiled), or paints a placeholder naming a missing file. Returns its rect
+        in image pixels; the neighbours in the list are prefetched."""
+        layer = ImageLayer(self.image_cache)
+        layer.setZValue(-1)
+        self.scene().addItem(layer)
+        layer.set_image(row.path, row.width, row.height)
+        self.image_item = layer
+        self.image_cache.prefetch(self.neighbour_paths(), keep=(row.path,))
+        return QRectF(0, 0, row.width, row.height)
 
     def _annotations_changed(self, image_id: int) -> None:
         if image_id == self.image_id:

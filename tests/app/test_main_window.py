@@ -46,13 +46,15 @@ def test_the_list_shows_every_image(window):
     assert window.windowTitle().startswith("demo")
 
 
-def test_opening_selects_the_first_image_and_fits_it(window):
+def test_opening_selects_the_first_image_and_fits_it(window, qtbot):
     first = _rows(window)[0]
     assert window.session.current_image_id == first.id
     assert window.images.view.currentIndex().row() == 0
-    assert window.canvas.image_item is not None
-    pixmap = window.canvas.image_item.pixmap()
-    assert (pixmap.width(), pixmap.height()) == (first.width, first.height)
+    layer = window.canvas.image_item
+    assert layer is not None
+    qtbot.waitUntil(lambda: layer.is_full_resolution)
+    full = layer.pyramid().levels[0]
+    assert (full.width(), full.height()) == (first.width, first.height)
     visible = window.canvas.mapToScene(window.canvas.viewport().rect()).boundingRect()
     assert visible.contains(window.canvas.image_item.boundingRect())
 
@@ -143,8 +145,20 @@ def test_wheel_zooms_and_fit_restores(window):
 
 def test_a_missing_image_shows_a_placeholder_with_its_boxes(window, qtbot):
     rows = _rows(window)
-    Path(rows[2].path).unlink()
-    window.images.select_row(2)
-    assert window.canvas.image_item is None
-    assert len(window.canvas.box_items()) == rows[2].num_objects
+    Path(rows[9].path).unlink()  # far from the first image: not prefetched
+    window.images.select_row(9)
+    layer = window.canvas.image_item
+    qtbot.waitUntil(lambda: layer.error is not None)
+    assert not layer.has_pixels
+    assert len(window.canvas.box_items()) == rows[9].num_objects
     assert window.canvas.scene().sceneRect().contains(0, 0)
+
+
+def test_the_next_image_is_prefetched_and_paints_from_memory(window, qtbot, dirs):
+    rows = _rows(window)
+    cache = window.canvas.image_cache
+    qtbot.waitUntil(lambda: cache.get(rows[1].path) is not None and cache.get(rows[1].path).full)
+    window.images.step(+1)  # what D does
+    assert window.session.current_image_id == rows[1].id
+    assert window.canvas.image_item.is_full_resolution  # no decode between the key and the paint
+    assert any((dirs.cache / "thumbs").rglob("*")), "thumbnails go to the user cache folder"
