@@ -48,6 +48,8 @@ class LabelItem(QGraphicsItem):
         self._rect = QRectF(0, -metrics.height() - 3, metrics.horizontalAdvance(text) + 8,
                             metrics.height() + 3)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        # the tag never changes: paint it once into a pixmap and blit it (2,000 boxes per frame)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def boundingRect(self) -> QRectF:
         return self._rect
