@@ -48,7 +48,9 @@ def swatch_icon(color: QColor) -> QIcon:
     painter.setPen(color.darker(160))
     painter.drawRoundedRect(1, 1, SWATCH - 2, SWATCH - 2, 3, 3)
     painter.end()
-    return QIcon(pixmap)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)  # the true colour on a selected row, not a tint
+    return icon
 
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import PurePosixPath
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -44,6 +44,7 @@ class ProblemsPanel(QDockWidget):
         self.session = session
         self.problems: list[ProjectProblem] = []
         self.checked = False  # the list reflects the project as it is now
+        self.shown = False  # on screen: visible and, when tabbed, the picked tab
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -79,6 +80,7 @@ class ProblemsPanel(QDockWidget):
         session.project_changed.connect(self._project_changed)
         for signal in (session.annotations_changed, session.images_changed, session.categories_changed):
             signal.connect(lambda *_: self._edited())
+        self.visibilityChanged.connect(self._visibility)
         self._project_changed()
 
     def handlers(self) -> dict[str, Callable[[], object]]:
@@ -95,8 +97,8 @@ class ProblemsPanel(QDockWidget):
         self.checked = True
         self._fill()
         count = len(self.problems)
-        self.status.setText("No project" if project is None else
-                            f"{count} problem{'s' if count != 1 else ''} (checked in {elapsed:.2f} s)")
+        found = f"{count} problem{'s' if count != 1 else ''}" if count else "No problems found"
+        self.status.setText("No project" if project is None else f"{found} (checked in {elapsed:.2f} s)")
 
     def check_now(self) -> None:
         """The action: show the dock and check."""
@@ -113,7 +115,7 @@ class ProblemsPanel(QDockWidget):
         self._fill()
         if self.session.project is None:
             self.status.setText("No project")
-        elif self.isVisible() and self._small():
+        elif self.shown and self._small():
             self.refresh()
         else:
             self.status.setText("Not checked yet: press Refresh")
@@ -121,19 +123,20 @@ class ProblemsPanel(QDockWidget):
     def _edited(self) -> None:
         if self.session.project is None:
             return
-        if self.isVisible() and self._small():
+        if self.shown and self._small():
             self._timer.start()
         elif self.checked:
             self.checked = False
             self.status.setText(self.status.text().split(" (")[0] + " (edited since: press Refresh)")
 
     def _auto_check(self) -> None:
-        if self.isVisible() and self.session.project is not None:
+        if self.shown and self.session.project is not None:
             self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self.checked and self._small():
+    def _visibility(self, shown: bool) -> None:
+        """``visibilityChanged``: shown, or its tab picked (isVisible stays True for a covered tab)."""
+        self.shown = shown
+        if shown and not self.checked and self._small():
             QTimer.singleShot(0, self._auto_check)  # after the dock has painted
 
     # ------------------------------------------------------------------ rows
@@ -141,9 +144,10 @@ class ProblemsPanel(QDockWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.problems))
         for row, problem in enumerate(self.problems):
-            for column, text in enumerate((problem.kind, problem.file_name, problem.message)):
+            short = PurePosixPath(problem.file_name).name  # the dock is narrow: the path is the tooltip
+            for column, text in enumerate((problem.kind, short, problem.message)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(problem.message if column == 2 else text)
+                item.setToolTip(f"{problem.file_name}: {problem.message}")
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.canvas.palette import class_color
@@ -36,6 +35,7 @@ class StatsPanel(QDockWidget):
         self.counts_plot: Any = None
         self.size_plot: Any = None
         self.stale = True
+        self.shown = False  # on screen: visible and, when tabbed, the picked tab
         self.summary = QLabel()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -55,6 +55,7 @@ class StatsPanel(QDockWidget):
         session.project_changed.connect(self._changed)
         session.categories_changed.connect(self._changed)
         session.annotations_changed.connect(lambda _id: self._changed())
+        self.visibilityChanged.connect(self._visibility)
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
@@ -76,21 +77,22 @@ class StatsPanel(QDockWidget):
         self.size_plot.addItem(self.scatter)
         self._layout.addWidget(self.plots, 1)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self.plots is None:
+    def _visibility(self, shown: bool) -> None:
+        """``visibilityChanged``: shown, or its tab picked (isVisible stays True for a covered tab)."""
+        self.shown = shown
+        if shown and self.plots is None:
             self._build()
-        if self.stale:
+        if shown and self.stale:
             QTimer.singleShot(0, self._refresh_if_shown)  # after the dock has painted
 
     # ------------------------------------------------------------------ refreshing
     def _changed(self) -> None:
         self.stale = True
-        if self.isVisible():
+        if self.shown:
             self._timer.start()
 
     def _refresh_if_shown(self) -> None:
-        if self.isVisible() and self.stale:
+        if self.shown and self.stale:
             self.refresh()
 
     def refresh(self) -> None:
