@@ -46,8 +46,18 @@ def take(out: Path, readme: Path | None, image_row: int) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     shots = [out / "main_window.png"]
     window.grab().save(str(shots[0]))
+    boxes = window.session.annotations(window.session.current_image_id)
+    if boxes:  # a selected box shows its handles, and its row in the annotations dock
+        window.session.select_annotation(boxes[0].id)
+        _settle(app, 0.5)
+        shots.append(out / "selected_box.png")
+        window.grab().save(str(shots[-1]))
+    window.stats.raise_()  # the statistics tab (pyqtgraph loads now)
+    _settle(app, 2.0)
+    shots.append(out / "statistics.png")
+    window.grab().save(str(shots[-1]))
     if readme is not None:
-        shutil.copyfile(shots[0], readme)
+        shutil.copyfile(shots[-1], readme)  # the fullest picture: a selected box and the charts
     window.close()
     shutil.rmtree(home, ignore_errors=True)
     return shots
@@ -56,7 +66,7 @@ def take(out: Path, readme: Path | None, image_row: int) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "shots")
-    parser.add_argument("--readme", type=Path, default=None, help="also copy the main shot here")
+    parser.add_argument("--readme", type=Path, default=None, help="also copy the last shot here")
     parser.add_argument("--image", type=int, default=3, help="row of the image to show")
     args = parser.parse_args()
     for shot in take(args.out, args.readme, args.image):
