@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         thumbs = ThumbnailStore(cache_dir / "thumbs", parent=self) if cache_dir is not None else None
         self.images = ImageListPanel(session, self, thumbnails=thumbs)
         self.canvas.neighbour_paths = self.images.neighbour_paths  # what the canvas prefetches
+        self.canvas.previous_image = self.images.previous_image_id  # copy from the list's previous row
         self.classes = ClassesPanel(session, self, settings=settings)
         self.annotations = AnnotationsPanel(session, self)
         self.problems = ProblemsPanel(session, self)

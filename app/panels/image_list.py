@@ -296,6 +296,14 @@ class ImageListPanel(QDockWidget):
                 paths.append(self.model.data(self.model.index(row), ImageRowRole).path)
         return paths
 
+    def previous_image_id(self, image_id: int) -> int | None:
+        """The image shown above ``image_id`` in the list as filtered now ("Copy Boxes from
+        Previous Image" copies from it); None for the first row or an image not in the list."""
+        row = self.model.row_of(image_id)
+        if row is None or row == 0:
+            return None
+        return int(self.model.data(self.model.index(row - 1), ImageIdRole))
+
     # ------------------------------------------------------------------ missing images
     def relink_missing(self) -> None:
         """Ask for a folder and point missing images at the files found under it (undoable)."""

@@ -112,6 +112,22 @@ def test_copy_boxes_from_the_previous_image_is_one_undo_step(qtbot, win):
     assert len(session.annotations(view.image_id)) == len(after)
 
 
+def test_copy_follows_the_filtered_list_not_the_file_order(qtbot, win):
+    from app.panels.image_filters import ImageFilter
+
+    win.images.model.set_filter(ImageFilter(search="1"))  # sea_001, sea_010, ...: not contiguous
+    model = win.images.model
+    rows = [model.data(model.index(i), ImageRowRole) for i in range(model.rowCount())]
+    file_before = win.session.project.page(0, 200)[9]  # sea_009, the file before sea_010
+    assert [r.file_name[-11:] for r in rows[:2]] == ["sea_001.jpg", "sea_010.jpg"]
+    assert file_before.num_objects != rows[0].num_objects  # so the count below tells them apart
+    win.images.select_row(1)
+    copied = win.session.annotations(rows[0].id)  # the previous row of the list
+    before = win.session.annotations(rows[1].id)
+    key(qtbot, win, Qt.Key.Key_V, CTRL | SHIFT)
+    assert len(win.session.annotations(rows[1].id)) == len(before) + len(copied)
+
+
 def test_copy_on_the_first_image_does_nothing(qtbot, win):
     win.images.select_row(0)
     history = win.session.project.undo_text()
