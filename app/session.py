@@ -156,6 +156,19 @@ class Session(QObject):
         self.current_category_id = category_id
         self.current_category_changed.emit(-1 if category_id is None else category_id)
 
+    def give_selected_class(self, category_id: int) -> bool:
+        """Change the selected object's class to ``category_id`` (one edit); False when no object is
+        selected, it already has that class, or the project is read-only. Digits 1-9 and a click in
+        the classes dock both come here."""
+        ann_id, image_id = self.selected_annotation_id, self.current_image_id
+        if self.project is None or self.readonly or ann_id == NO_ANNOTATION:
+            return False
+        current = next((a for a in self.annotations(image_id) if a.id == ann_id), None)
+        if current is None or current.category_id == category_id:
+            return False
+        self.edit(lambda p: p.set_category(ann_id, category_id), image_id=image_id, categories=True)
+        return True
+
     def announce_class_colors(self) -> None:
         """Class colours (a GUI preference, not an edit) changed: observers redraw as after a class edit."""
         self.categories_changed.emit()

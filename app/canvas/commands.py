@@ -96,9 +96,8 @@ class CanvasCommands:
             return
         category = categories[index]
         self.session.set_current_category(category.id)
-        ann = self.view.selected_annotation()
-        if ann is not None and ann.category_id != category.id and self._editable():
-            edits.set_category(self.session, self.view.image_id, ann.id, category.id)
+        if self.view.selected_annotation() is not None and self._editable():
+            self.session.give_selected_class(category.id)
         self.view.show_hint()
 
     def cycle_visibility(self) -> None:

@@ -54,10 +54,6 @@ def delete_box(session: Session, image_id: int, ann_id: int) -> None:
     session.edit(lambda p: p.delete_box(ann_id), image_id=image_id, images=True)
 
 
-def set_category(session: Session, image_id: int, ann_id: int, category_id: int) -> None:
-    session.edit(lambda p: p.set_category(ann_id, category_id), image_id=image_id, categories=True)
-
-
 def set_keypoint(session: Session, image_id: int, ann_id: int, k: int, x: float, y: float, v: int) -> None:
     session.edit(lambda p: p.set_keypoint(ann_id, k, x, y, v), image_id=image_id)
 

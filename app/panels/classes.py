@@ -133,6 +133,7 @@ class ClassesPanel(QDockWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         table.currentCellChanged.connect(lambda row, *_: self._row_picked(row))
+        table.cellClicked.connect(lambda row, _col: self._row_clicked(row))  # a user's click only
         table.cellDoubleClicked.connect(lambda row, column: self.rename_class())
         return table
 
@@ -223,6 +224,12 @@ class ClassesPanel(QDockWidget):
         categories = self.session.categories()
         if 0 <= row < len(categories):
             self.session.set_current_category(categories[row].id)
+
+    def _row_clicked(self, row: int) -> None:
+        """A click on a class also gives it to the selected box (as digits 1-9 do on the canvas)."""
+        categories = self.session.categories()
+        if 0 <= row < len(categories):
+            self.session.give_selected_class(categories[row].id)
 
     def selected_categories(self) -> list[Category]:
         """The selected rows' classes in table order; with none selected, the session's current class."""

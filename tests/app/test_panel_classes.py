@@ -140,3 +140,18 @@ def test_recolour_persists_and_recolours_palette_and_canvas(win, qtbot, answers,
     assert again.session.project.path == path
     assert palette.class_color(1) == QColor("#123456")
     again.close()
+
+
+def test_a_click_in_the_classes_list_gives_the_class_to_the_selected_box(qtbot, win):
+    session = win.session
+    boxes = session.annotations(session.current_image_id)
+    target = next(i for i, c in enumerate(session.categories()) if c.id != boxes[0].category_id)
+    session.select_annotation(boxes[0].id)
+    table = win.classes.table
+    rect = table.visualItemRect(table.item(target, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    changed = next(a for a in session.annotations(session.current_image_id) if a.id == boxes[0].id)
+    assert changed.category_id == session.categories()[target].id
+    assert session.undo()
+    restored = next(a for a in session.annotations(session.current_image_id) if a.id == boxes[0].id)
+    assert restored.category_id == boxes[0].category_id
