@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH)"
-	$(PIP) install -q -e ".[test]"
+	@# (PYTHONWARNINGS: setuptools lectures about data folders of tern_resources, which ship as intended)
+	PYTHONWARNINGS=ignore $(PIP) install -q -e ".[test]"
 	@touch $(STAMP)
 
 run: $(STAMP)
