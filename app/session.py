@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from studio.annotations import Category
+from studio.store.checks import ProjectProblem, problem_image_ids, project_problems
 from studio.store.rows import AnnotationRow, ImageRow
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ class Session(QObject):
     ``image_selected(int)`` with the selected image id, or NO_IMAGE (-1) when none is;
     ``annotations_changed(int)`` after an edit of that image's objects; ``images_changed()`` after
     image rows changed (status, split, paths); ``categories_changed()`` after classes changed;
-    ``history_changed()`` after any edit, undo or redo (undo/redo availability may differ).
+    ``history_changed()`` after any edit, undo or redo (undo/redo availability may differ);
+    ``problems_changed()`` after ``check_problems`` stored a new check (``problems``,
+    ``problem_image_ids``).
     """
 
     project_changed = Signal()
@@ -41,6 +44,7 @@ class Session(QObject):
     history_changed = Signal()
     annotation_selected = Signal(int)  # panels: the selected annotation id, or NO_ANNOTATION
     current_category_changed = Signal(int)  # panels: the class new boxes get
+    problems_changed = Signal()  # check_problems ran: problems / problem_image_ids are new
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +53,8 @@ class Session(QObject):
         self._categories: list[Category] = []
         self.selected_annotation_id: int = NO_ANNOTATION
         self.current_category_id: int | None = None
+        self.problems: list[ProjectProblem] | None = None  # the latest check of the project; None: none yet
+        self.problem_image_ids: frozenset[int] | None = None  # the images those problems name
 
     # ------------------------------------------------------------------ project
     def open_project(self, path: Path | str, *, readonly: bool = False) -> None:
@@ -64,6 +70,7 @@ class Session(QObject):
         self.select_image(NO_IMAGE)  # observers let go of the old project's image first
         previous = self.project
         self.project = project
+        self.problems, self.problem_image_ids = None, None  # the old project's check says nothing here
         self._categories = sorted(project.categories(), key=lambda c: c.id) if project is not None else []
         if previous is not None and previous is not project:
             previous.close()
@@ -97,6 +104,23 @@ class Session(QObject):
 
     def annotations(self, image_id: int) -> list[AnnotationRow]:
         return self.project.annotations(image_id) if self.project is not None else []
+
+    # ------------------------------------------------------------------ problems (one check, shared)
+    def check_problems(self) -> list[ProjectProblem]:
+        """Run ``studio.store.checks.project_problems`` on the open project now, keep the result as
+        ``problems`` / ``problem_image_ids`` and emit ``problems_changed``; the problems dock and the
+        images dock's "with problems" filter both read it."""
+        self.problems = project_problems(self.project) if self.project is not None else []
+        self.problem_image_ids = problem_image_ids(self.problems)
+        self.problems_changed.emit()
+        return self.problems
+
+    def latest_problem_image_ids(self) -> frozenset[int]:
+        """The images of the latest check, checking now when the open project has not been checked."""
+        if self.problem_image_ids is None:
+            self.check_problems()
+        assert self.problem_image_ids is not None
+        return self.problem_image_ids
 
     # ------------------------------------------------------------------ editing
     def edit(self, fn: Callable[[Project], T], *, image_id: int | None = None, images: bool = False,

@@ -1,7 +1,9 @@
-"""The filter bar of the images dock: file-name search, split, status, "contains class X", list/grid.
+"""The filter bar of the images dock: file-name search, split, status, "contains class X", "with
+problems", list/grid.
 
-``ImageFilter`` is what the store's ``Project.page`` / ``count_images`` take; ``FilterBar.changed``
-fires with it after a combo changes, or 200 ms after the last keystroke in the search box.
+``ImageFilter`` is what the store's ``Project.page`` / ``count_images`` take (``problems`` becomes their
+``image_ids`` in the images model); ``FilterBar.changed`` fires with it after a combo or the check box
+changes, or 200 ms after the last keystroke in the search box.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QToolButton, QWidget
 
 from studio.annotations import SPLITS, STATUSES, Category
 
@@ -18,15 +20,17 @@ SEARCH_DELAY_MS = 200
 
 @dataclass(frozen=True)
 class ImageFilter:
-    """None / '' means "any". search: a case-insensitive substring of the file name."""
+    """None / '' means "any". search: a case-insensitive substring of the file name. problems: only
+    images the latest problem check names (the images model adds their ids to ``query()``)."""
 
     split: str | None = None
     status: str | None = None
     search: str | None = None
     category_id: int | None = None
+    problems: bool = False
 
     def query(self) -> dict:
-        """Keyword arguments for Project.page / count_images."""
+        """Keyword arguments for Project.page / count_images (all but the problem ids)."""
         return {"split": self.split, "status": self.status, "search": self.search or None,
                 "category_id": self.category_id}
 
@@ -46,6 +50,9 @@ class FilterBar(QWidget):
         self.status_box = _combo("All statuses", [(s.replace("_", " "), s) for s in STATUSES])
         self.class_box = _combo("All classes", [])
         self.class_box.setToolTip("Only images holding at least one object of this class")
+        self.problems_box = QCheckBox("With problems")
+        self.problems_box.setToolTip("Only images with at least one problem of the latest check "
+                                     "(Problems dock; checked now when none ran yet)")
         self.grid_button = QToolButton()
         self.grid_button.setText("Grid")
         self.grid_button.setCheckable(True)
@@ -59,6 +66,7 @@ class FilterBar(QWidget):
         self.search_box.returnPressed.connect(self._emit)
         for box in (self.split_box, self.status_box, self.class_box):
             box.currentIndexChanged.connect(self._emit)
+        self.problems_box.toggled.connect(self._emit)
         self.grid_button.toggled.connect(self.grid_toggled)
 
     def _layout(self) -> None:
@@ -69,12 +77,13 @@ class FilterBar(QWidget):
         grid.addWidget(self.grid_button, 0, 2)
         grid.addWidget(self.split_box, 1, 0)
         grid.addWidget(self.status_box, 1, 1, 1, 2)
-        grid.addWidget(self.class_box, 2, 0, 1, 3)
+        grid.addWidget(self.class_box, 2, 0)
+        grid.addWidget(self.problems_box, 2, 1, 1, 2)
 
     def current(self) -> ImageFilter:
         text = self.search_box.text().strip()
         return ImageFilter(self.split_box.currentData(), self.status_box.currentData(), text or None,
-                           self.class_box.currentData())
+                           self.class_box.currentData(), self.problems_box.isChecked())
 
     def set_categories(self, categories: list[Category]) -> None:
         """Refill the class combo, keeping the chosen class when it still exists."""

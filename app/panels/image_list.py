@@ -1,5 +1,7 @@
 """The images dock: the project's images page by page, as a list or a grid of thumbnails, filtered by
-file-name search, split, status and "contains class X"; missing images marked and relinkable.
+file-name search, split, status, "contains class X" and "with problems"; missing images marked and
+relinkable. "With problems" lists the images of the session's latest problem check
+(``Session.latest_problem_image_ids``, which checks once when none ran) and follows each new check.
 
 The model asks ``Project.page(offset, PAGE_SIZE, **filter)`` only when the view scrolls near the end
 of what it holds (Qt's canFetchMore / fetchMore), so a 100k-image project opens at once. Thumbnails
@@ -49,9 +51,11 @@ class ImageListModel(QAbstractListModel):
         self._by_id: dict[int, int] = {}  # image id -> row
         self._total = 0
         self.refreshing = False  # True during a reset caused by an edit (not by a filter or project)
+        self._asking = False  # True while the session checks problems for _query
         session.project_changed.connect(self.reload)
         session.images_changed.connect(self.refresh)
         session.annotations_changed.connect(self.refresh_image)
+        session.problems_changed.connect(self._problems_changed)
 
     def set_filter(self, image_filter: ImageFilter) -> None:
         self.filter = image_filter
@@ -60,16 +64,18 @@ class ImageListModel(QAbstractListModel):
     def reload(self) -> None:
         """Forget the loaded rows and count again (the first page comes with fetchMore)."""
         project = self.session.project
-        self._reset([], project.count_images(**self.filter.query()) if project else 0)
+        self._reset([], project.count_images(**self._query()) if project else 0)
 
     def refresh(self) -> None:
         """Re-read the loaded rows after an edit of image rows (status, split, paths)."""
         project = self.session.project
         if project is None:
             return self.reload()
-        total = project.count_images(**self.filter.query())
-        rows = project.page(0, len(self._rows), **self.filter.query()) if self._rows else []
-        if [r.id for r in rows] != [r.id for r in self._rows]:
+        query = self._query()
+        total = project.count_images(**query)
+        rows = project.page(0, len(self._rows), **query) if self._rows else []
+        grew = len(self._rows) == self._total < total  # all were loaded; the view must ask for more
+        if grew or [r.id for r in rows] != [r.id for r in self._rows]:
             self.refreshing = True
             try:
                 self._reset(rows, total)
@@ -81,6 +87,23 @@ class ImageListModel(QAbstractListModel):
         if rows:
             self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
         return None
+
+    def _query(self) -> dict:
+        """Keyword arguments for Project.page / count_images: the filter's, and with "with problems"
+        the image ids of the session's latest problem check (checked now when none ran)."""
+        query = self.filter.query()
+        if self.filter.problems:
+            self._asking = True
+            try:
+                query["image_ids"] = self.session.latest_problem_image_ids()
+            finally:
+                self._asking = False
+        return query
+
+    def _problems_changed(self) -> None:
+        """A new problem check: re-read the rows when they follow it (not for the check _query asked)."""
+        if self.filter.problems and not self._asking:
+            self.refresh()
 
     def refresh_image(self, image_id: int) -> None:
         """Re-read one row (its object count changed)."""
@@ -114,7 +137,7 @@ class ImageListModel(QAbstractListModel):
         project = self.session.project
         if parent.isValid() or project is None:
             return
-        page = project.page(len(self._rows), PAGE_SIZE, **self.filter.query())
+        page = project.page(len(self._rows), PAGE_SIZE, **self._query())
         if not page:  # the store holds fewer than counted (changed meanwhile): stop asking
             self._total = len(self._rows)
             return
@@ -170,6 +193,7 @@ class ImageListPanel(QDockWidget):
         self.filters = FilterBar()
         self.split_box, self.status_box = self.filters.split_box, self.filters.status_box
         self.class_box, self.search_box = self.filters.class_box, self.filters.search_box
+        self.problems_box = self.filters.problems_box
         self.count_label = QLabel()
         self.view = QListView()
         self.view.setModel(self.model)

@@ -1,6 +1,8 @@
 """The problems dock: what ``studio.store.checks.project_problems`` finds in the open project (kind,
-file name, message), with a Refresh button. Clicking a row selects its image and, for an object's
-problem, that object (``session.select_image`` then ``session.select_annotation``).
+file name, message), with a Refresh button. The check runs through ``Session.check_problems``, which
+keeps the result for the images dock's "with problems" filter; the dock shows every check announced
+by ``problems_changed``, also one the images dock asked for. Clicking a row selects its image and,
+for an object's problem, that object (``session.select_image`` then ``session.select_annotation``).
 
 The check runs on Refresh (and the ``check_problems`` action), and by itself when a project opens or
 (debounced) after edits, as long as the dock is shown and the project holds at most
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import NO_ANNOTATION, Session
-from studio.store.checks import ProjectProblem, project_problems
+from studio.store.checks import ProjectProblem
 
 AUTO_CHECK_LIMIT = 20_000  # images: about 0.5 s of checking (bench/bench_checks.py)
 RECHECK_DELAY_MS = 600  # after the last edit
@@ -78,6 +80,7 @@ class ProblemsPanel(QDockWidget):
         self._timer = QTimer(self, singleShot=True, interval=RECHECK_DELAY_MS)
         self._timer.timeout.connect(self._auto_check)
         session.project_changed.connect(self._project_changed)
+        session.problems_changed.connect(self._show_check)
         for signal in (session.annotations_changed, session.images_changed, session.categories_changed):
             signal.connect(lambda *_: self._edited())
         self.visibilityChanged.connect(self._visibility)
@@ -89,16 +92,20 @@ class ProblemsPanel(QDockWidget):
 
     # ------------------------------------------------------------------ checking
     def refresh(self) -> None:
-        """Run the check now and show its rows."""
-        project = self.session.project
+        """Run the check now and show its rows (``_show_check`` fills them when the session announces it)."""
         started = time.perf_counter()
-        self.problems = project_problems(project) if project is not None else []
-        elapsed = time.perf_counter() - started
+        self.session.check_problems()
+        if self.session.project is not None:
+            self.status.setText(f"{self.status.text()} (checked in {time.perf_counter() - started:.2f} s)")
+
+    def _show_check(self) -> None:
+        """``problems_changed``: show the session's latest check."""
+        self.problems = list(self.session.problems or [])
         self.checked = True
         self._fill()
         count = len(self.problems)
         found = f"{count} problem{'s' if count != 1 else ''}" if count else "No problems found"
-        self.status.setText("No project" if project is None else f"{found} (checked in {elapsed:.2f} s)")
+        self.status.setText("No project" if self.session.project is None else found)
 
     def check_now(self) -> None:
         """The action: show the dock and check."""
@@ -111,6 +118,8 @@ class ProblemsPanel(QDockWidget):
         return project is not None and project.count_images() <= AUTO_CHECK_LIMIT
 
     def _project_changed(self) -> None:
+        if self.session.problems is not None:  # another observer of project_changed had it checked
+            return self._show_check()
         self.problems, self.checked = [], False
         self._fill()
         if self.session.project is None:

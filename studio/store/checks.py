@@ -11,12 +11,16 @@ and returns ``ProjectProblem`` rows ordered by file name, then object id:
   newer one, by row id, is reported);
 * ``MISSING_FILE``: the image's file is not where the project says (or was never found);
 * ``EMPTY_IN_PROGRESS``: an image marked "in progress" that holds no objects.
+
+``problem_image_ids(problems)`` is the set of images they name (the images dock's "with problems"
+filter passes it to ``Project.page(image_ids=...)``).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +59,12 @@ class ProjectProblem:
 def project_problems(project: Project) -> list[ProjectProblem]:
     """Every problem of ``project``, ordered by (file name, image id, annotation id)."""
     return find_problems(project._conn, project.path.parent)  # the store's own connection
+
+
+def problem_image_ids(problems: Iterable[ProjectProblem]) -> frozenset[int]:
+    """The ids of the images that have at least one of ``problems`` (what ``Project.page(image_ids=)``
+    takes to list only them)."""
+    return frozenset(p.image_id for p in problems)
 
 
 def find_problems(conn: sqlite3.Connection, project_dir: Path) -> list[ProjectProblem]:

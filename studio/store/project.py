@@ -71,6 +71,7 @@ class Project:
         self._conn = conn
         self._lock = lock
         self._meta = importer.read_meta(conn)
+        self._filter_ids: frozenset[int] | None = None  # what temp.filter_ids holds (queries.hold_filter_ids)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -164,17 +165,28 @@ class Project:
         return tuple(flip) if flip is not None else None
 
     def count_images(self, *, split: str | None = None, status: str | None = None,
-                     search: str | None = None, category_id: int | None = None) -> int:
+                     search: str | None = None, category_id: int | None = None,
+                     image_ids: frozenset[int] | None = None) -> int:
         """How many images ``page`` would give under the same filters."""
-        return queries.count_images(self._conn, split, status, search, category_id)
+        held = self._hold_ids(image_ids)
+        return queries.count_images(self._conn, split, status, search, category_id, held)
 
     def page(self, offset: int = 0, limit: int = 200, *, split: str | None = None,
              status: str | None = None, search: str | None = None,
-             category_id: int | None = None) -> list[ImageRow]:
+             category_id: int | None = None, image_ids: frozenset[int] | None = None) -> list[ImageRow]:
         """Up to ``limit`` images from ``offset`` in file_name order, optionally filtered: ``search``
         is a substring of file_name (ASCII case-insensitive), ``category_id`` keeps images holding
-        at least one object of that class."""
-        return queries.page(self._conn, self._dir, offset, limit, split, status, search, category_id)
+        at least one object of that class, ``image_ids`` only those images (None: no restriction)."""
+        held = self._hold_ids(image_ids)
+        return queries.page(self._conn, self._dir, offset, limit, split, status, search, category_id, held)
+
+    def _hold_ids(self, image_ids: frozenset[int] | None) -> int | None:
+        """Put ``image_ids`` in this connection's ``temp.filter_ids`` (refilled only when it changed)
+        and say how many it holds; None for None (no restriction)."""
+        if image_ids is None:
+            return None
+        self._filter_ids = queries.hold_filter_ids(self._conn, frozenset(image_ids), self._filter_ids)
+        return len(self._filter_ids)
 
     def image(self, image_id: int) -> ImageRow:
         return queries.image(self._conn, self._dir, image_id)

@@ -21,13 +21,24 @@ from studio.store.rows import AnnotationRow, ImageRow
 _IMAGE_COLUMNS = ("i.id, i.file_name, i.rel_path, i.width, i.height, i.split, i.status, "
                   "(SELECT COUNT(*) FROM annotations a WHERE a.image_id = i.id)")
 _ANN_COLUMNS = "id, image_id, category_id, x1, y1, x2, y2, keypoints, iscrowd, coco_id, extra"
+# An id filter of up to this many ids is read first (then sorted); a larger one is probed per image in
+# file-name order. 100k images, page of 200, ms (ids read first / probed): 1,000 ids 1.9/2.9 first page,
+# 2.8/11.5 last; 20,000 ids 5.5/0.4 and 26.6/15.1; 100,000 ids 11.8/0.7 and 127.7/28.9.
+ID_DRIVE_LIMIT = 5_000
 
 
 def _where(split: str | None, status: str | None, search: str | None = None,
-           category_id: int | None = None) -> tuple[str, list[Any]]:
+           category_id: int | None = None, held_ids: int | None = None) -> tuple[str, list[Any]]:
     """WHERE clause over ``images i``: exact split/status, ``search`` a case-insensitive substring of
-    file_name (LIKE with ``\\`` escaping % and _), ``category_id`` images holding an object of that class."""
+    file_name (LIKE with ``\\`` escaping % and _), ``category_id`` images holding an object of that class,
+    ``held_ids`` (how many ids ``temp.filter_ids`` holds, see ``hold_filter_ids``; None: no
+    restriction) images whose id is among them."""
     clauses, params = [], []
+    if held_ids is not None:
+        # few ids: SQLite reads them first and sorts the rows; many: the unary + makes it walk the
+        # file-name order and look each image up, stopping after the page (a 100k-id deep page: 29 ms
+        # instead of 128 ms; bench figures in the ID_DRIVE_LIMIT comment)
+        clauses.append(("i.id" if held_ids <= ID_DRIVE_LIMIT else "+i.id") + " IN temp.filter_ids")
     if split is not None:
         clauses.append("i.split = ?")
         params.append(split)
@@ -43,6 +54,30 @@ def _where(split: str | None, status: str | None, search: str | None = None,
         clauses.append("i.id IN (SELECT a.image_id FROM annotations a WHERE a.category_id = ?)")
         params.append(int(category_id))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def hold_filter_ids(conn: sqlite3.Connection, image_ids: frozenset[int],
+                    held: frozenset[int] | None) -> frozenset[int]:
+    """Make the connection-local table ``temp.filter_ids(id INTEGER PRIMARY KEY)`` hold exactly
+    ``image_ids``, refilling it only when they differ from ``held`` (what it holds now, None when
+    unknown); returns what it holds. A TEMP table lives in the connection, so it also works on a
+    read-only project and never touches the project file."""
+    if held is not None and (image_ids is held or image_ids == held):
+        return held
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS filter_ids (id INTEGER PRIMARY KEY)")
+    outer = conn.in_transaction
+    if not outer:
+        conn.execute("BEGIN")  # deferred: the temp database only, never a lock on the project
+    try:
+        conn.execute("DELETE FROM temp.filter_ids")
+        conn.executemany("INSERT INTO temp.filter_ids (id) VALUES (?)", ((int(i),) for i in image_ids))
+    except BaseException:
+        if not outer:
+            conn.execute("ROLLBACK")
+        raise
+    if not outer:
+        conn.execute("COMMIT")
+    return image_ids
 
 
 def _escape_like(text: str) -> str:
@@ -64,16 +99,18 @@ def categories(conn: sqlite3.Connection) -> list[Category]:
 
 
 def count_images(conn: sqlite3.Connection, split: str | None, status: str | None,
-                 search: str | None = None, category_id: int | None = None) -> int:
-    where, params = _where(split, status, search, category_id)
+                 search: str | None = None, category_id: int | None = None,
+                 held_ids: int | None = None) -> int:
+    where, params = _where(split, status, search, category_id, held_ids)
     return conn.execute(f"SELECT COUNT(*) FROM images i{where}", params).fetchone()[0]
 
 
 def page(conn: sqlite3.Connection, project_dir: Path, offset: int, limit: int,
          split: str | None, status: str | None, search: str | None = None,
-         category_id: int | None = None) -> list[ImageRow]:
-    """Images ordered by file_name (then id), ``limit`` of them from ``offset``, filtered."""
-    where, params = _where(split, status, search, category_id)
+         category_id: int | None = None, held_ids: int | None = None) -> list[ImageRow]:
+    """Images ordered by file_name (then id), ``limit`` of them from ``offset``, filtered (``held_ids``:
+    only the ids held in ``temp.filter_ids``, that many of them)."""
+    where, params = _where(split, status, search, category_id, held_ids)
     rows = conn.execute(f"SELECT {_IMAGE_COLUMNS} FROM images i{where} ORDER BY i.file_name, i.id "
                         "LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
     return [_image_row(r, project_dir) for r in rows]
