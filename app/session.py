@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from studio.annotations import Category
-from studio.store.checks import ProjectProblem, problem_image_ids, project_problems
+from studio.store.checks import ProjectProblem, problem_image_ids
 from studio.store.rows import AnnotationRow, ImageRow
 
 if TYPE_CHECKING:
@@ -107,10 +107,10 @@ class Session(QObject):
 
     # ------------------------------------------------------------------ problems (one check, shared)
     def check_problems(self) -> list[ProjectProblem]:
-        """Run ``studio.store.checks.project_problems`` on the open project now, keep the result as
+        """Run ``Project.problems`` (studio.store.checks) on the open project now, keep the result as
         ``problems`` / ``problem_image_ids`` and emit ``problems_changed``; the problems dock and the
         images dock's "with problems" filter both read it."""
-        self.problems = project_problems(self.project) if self.project is not None else []
+        self.problems = self.project.problems() if self.project is not None else []
         self.problem_image_ids = problem_image_ids(self.problems)
         self.problems_changed.emit()
         return self.problems

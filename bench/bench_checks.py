@@ -1,4 +1,4 @@
-"""How long the problems panel's check takes: ``project_problems`` on a generated pose project.
+"""How long the problems panel's check takes: ``Project.problems`` on a generated pose project.
 
 N images (tiny files in folders of 1,000) with B boxes each, 17 keypoints on every box, and a
 sprinkling of every defect kind. Prints the seconds of the check (best of 3) and what it found.
@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from studio.annotations import Annotation, Category, Dataset, Sample
-from studio.store.checks import project_problems
 from studio.store.project import Project
 
 K = 17
@@ -66,7 +65,7 @@ def main() -> None:
             times, problems = [], []
             for _ in range(3):
                 t = time.perf_counter()
-                problems = project_problems(project)
+                problems = project.problems()
                 times.append(time.perf_counter() - t)
     kinds = collections.Counter(p.kind for p in problems)
     print(f"{args.images} images x {args.boxes} boxes (made in {made:.1f} s): "

@@ -1,4 +1,4 @@
-"""The problems dock: what ``studio.store.checks.project_problems`` finds in the open project (kind,
+"""The problems dock: what ``Project.problems`` (studio.store.checks) finds in the open project (kind,
 file name, message), with a Refresh button. The check runs through ``Session.check_problems``, which
 keeps the result for the images dock's "with problems" filter; the dock shows every check announced
 by ``problems_changed``, also one the images dock asked for. Clicking a row selects its image and,

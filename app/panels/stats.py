@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QPushButton, QVB
 
 from app.canvas.palette import class_color
 from app.session import Session
-from studio.store.figures import box_sizes
 
 REFRESH_DELAY_MS = 1000
 SCATTER_LIMIT = 20_000  # points drawn at most (evenly thinned)
@@ -110,7 +109,7 @@ class StatsPanel(QDockWidget):
         self.counts_plot.getAxis("bottom").setTicks([[(i, c.name) for i, c in enumerate(categories)]])
         self.counts_plot.setXRange(-0.6, max(len(categories), 1) - 0.4, padding=0)
         self.counts_plot.setYRange(0, max(heights, default=1) * 1.08 or 1, padding=0)
-        sizes, total = box_sizes(project, SCATTER_LIMIT) if project is not None else (np.zeros((0, 3)), 0)
+        sizes, total = project.box_sizes(SCATTER_LIMIT) if project is not None else (np.zeros((0, 3)), 0)
         self.scatter.setData(x=sizes[:, 0], y=sizes[:, 1], brush=self._point_brushes(sizes[:, 2]))
         shown = f", {len(sizes):,} drawn" if len(sizes) < total else ""
         self.summary.setText(f"{total:,} objects in {len(categories)} classes{shown}")

@@ -1,6 +1,6 @@
 """The problems of an open project, found without a GUI: what the problems panel lists.
 
-``project_problems(project)`` reads the project's tables with a few SQL queries and numpy (no
+``Project.problems()`` (``find_problems``) reads the project's tables with a few SQL queries and numpy (no
 per-object Python loop over boxes; 100,000 images in about a second, see ``bench/bench_checks.py``)
 and returns ``ProjectProblem`` rows ordered by file name, then object id:
 
@@ -23,14 +23,10 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.store.codec import KEYPOINT_DTYPE
-
-if TYPE_CHECKING:
-    from studio.store.project import Project
 
 BOX_OUTSIDE = "box outside image"
 BOX_EMPTY = "empty box"
@@ -56,11 +52,6 @@ class ProjectProblem:
     file_name: str = ""
 
 
-def project_problems(project: Project) -> list[ProjectProblem]:
-    """Every problem of ``project``, ordered by (file name, image id, annotation id)."""
-    return find_problems(project._conn, project.path.parent)  # the store's own connection
-
-
 def problem_image_ids(problems: Iterable[ProjectProblem]) -> frozenset[int]:
     """The ids of the images that have at least one of ``problems`` (what ``Project.page(image_ids=)``
     takes to list only them)."""
@@ -68,7 +59,8 @@ def problem_image_ids(problems: Iterable[ProjectProblem]) -> frozenset[int]:
 
 
 def find_problems(conn: sqlite3.Connection, project_dir: Path) -> list[ProjectProblem]:
-    """``project_problems`` over a connection to a project's file (``project_dir``: its folder)."""
+    """Every problem of the project open on ``conn`` (``project_dir``: its folder), ordered by (file
+    name, image id, annotation id). ``Project.problems`` calls this."""
     names = dict(conn.execute("SELECT id, file_name FROM images"))
     found = [*_box_problems(conn), *_keypoint_problems(conn), *_duplicates(conn),
              *_missing_files(conn, project_dir), *_empty_in_progress(conn)]

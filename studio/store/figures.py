@@ -8,18 +8,14 @@ project stays quick to draw; ``total`` is how many boxes the project holds.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+import sqlite3
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from studio.store.project import Project
 
-
-def box_sizes(project: Project, limit: int = 20_000) -> tuple[np.ndarray, int]:
+def box_sizes(conn: sqlite3.Connection, limit: int = 20_000) -> tuple[np.ndarray, int]:
     """(sizes, total): sizes rows are (width, height, category_id), every ``ceil(total/limit)``-th
-    object by row id; total is the project's object count."""
-    conn = project._conn  # the store's own connection (read only here)
+    object by row id; total is the project's object count. ``Project.box_sizes`` calls this."""
     total = conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
     step = max(1, math.ceil(total / max(1, limit)))
     sql = "SELECT x2 - x1, y2 - y1, category_id FROM annotations"

@@ -27,8 +27,8 @@ import numpy as np
 
 from studio.annotations import Category, Dataset, Sample
 from studio.errors import ProjectError, ProjectLockedError
+from studio.store import checks, exporter, figures, history, importer, ops, queries, schema
 from studio.store import commands as cmd
-from studio.store import exporter, history, importer, ops, queries, schema
 from studio.store.ops import Op
 from studio.store.paths import to_stored
 from studio.store.relink import find_moved
@@ -149,6 +149,14 @@ class Project:
     def categories(self) -> list[Category]:
         """Every class in id order (YOLO class index = position)."""
         return queries.categories(self._conn)
+
+    def problems(self) -> list[checks.ProjectProblem]:
+        """What ``studio.store.checks`` finds wrong in the project (the problems dock lists it)."""
+        return checks.find_problems(self._conn, self.path.parent)
+
+    def box_sizes(self, limit: int = 20_000) -> tuple[np.ndarray, int]:
+        """((N, 3) width, height, category_id of every k-th object, total objects): the scatter."""
+        return figures.box_sizes(self._conn, limit)
 
     def category_counts(self) -> dict[int, int]:
         """category id -> number of objects (classes without objects are absent)."""

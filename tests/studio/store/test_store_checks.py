@@ -1,4 +1,4 @@
-"""project_problems: every defect kind found once, where it is, and nothing on a clean project."""
+"""Project.problems: every defect kind found once, where it is, and nothing on a clean project."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from studio.annotations import Annotation, Category, Dataset, Sample
 from studio.store import checks
-from studio.store.checks import ProjectProblem, project_problems
+from studio.store.checks import ProjectProblem
 from studio.store.project import Project
 
 K = 2
@@ -55,7 +55,7 @@ def _by_file(problems: list[ProjectProblem]) -> dict[str, list[ProjectProblem]]:
 
 
 def test_each_defect_is_found_once_on_its_image(project):
-    found = _by_file(project_problems(project))
+    found = _by_file(project.problems())
     assert "clean.jpg" not in found
     assert {name: [p.kind for p in ps] for name, ps in found.items()} == {
         "outside.jpg": [checks.BOX_OUTSIDE],
@@ -80,17 +80,17 @@ def test_each_defect_is_found_once_on_its_image(project):
 
 
 def test_problems_follow_edits(project):
-    before = project_problems(project)
+    before = project.problems()
     outside = next(p for p in before if p.kind == checks.BOX_OUTSIDE)
     project.set_box(outside.annotation_id, (60, 10, 100, 40))  # now touches the edge exactly
-    after = project_problems(project)
+    after = project.problems()
     assert outside not in after and len(after) == len(before) - 1
     project.undo()
-    assert project_problems(project) == before
+    assert project.problems() == before
 
 
 def test_a_clean_project_has_no_problems(tmp_path):
     data = defect_dataset(tmp_path / "images")
     data.samples = data.samples[:1]
     with Project.create(tmp_path / "clean.tern", data) as p:
-        assert project_problems(p) == []
+        assert p.problems() == []

@@ -67,13 +67,13 @@ def test_a_read_only_project_filters_by_ids_and_its_file_is_untouched(dataset, p
 
 def test_problem_image_ids_are_the_images_the_check_names(dataset, project_path):
     with Project.create(project_path, dataset) as project:
-        before = checks.problem_image_ids(checks.project_problems(project))  # the fixture's own
+        before = checks.problem_image_ids(project.problems())  # the fixture's own
         clean = [r for r in project.page(0, 100) if r.id not in before]
         a, b = clean[0], clean[1]
         project.add_box(a.id, 3, (5.0, 5.0, 5.0, 9.0))  # empty
         project.add_box(a.id, 3, (-50.0, 5.0, 20.0, 9.0))  # outside: a second problem, same image
         project.add_box(b.id, 3, (1.0, 1.0, 1.0, 1.0))
-        problems = checks.project_problems(project)
+        problems = project.problems()
         ids = checks.problem_image_ids(problems)
         assert ids == before | {a.id, b.id} == {p.image_id for p in problems}
         assert len(problems) > len(ids)
