@@ -81,7 +81,7 @@ class CanvasCommands:
         width, height = self.view.image_size()
         box = edits.moved_box(ann.box, dx, dy, width, height)
         if box != ann.box:
-            edits.set_box(self.session, self.view.image_id, ann.id, box)
+            edits.set_box(self.session, self.view.image_id, ann.id, box, move=True)
 
     def delete_selected(self) -> None:
         ann = self.view.selected_annotation()

@@ -43,7 +43,8 @@ class BoxDrag:
         if box is None or box == (r.left(), r.top(), r.right(), r.bottom()):
             self.item.set_rect(r)  # a click, or a box squeezed under the minimum: nothing to store
             return
-        edits.set_box(self.view.session, self.view.image_id, self.item.annotation_id, box)
+        edits.set_box(self.view.session, self.view.image_id, self.item.annotation_id, box,
+                      move=self.handle is None)
 
 
 class KeypointDrag:

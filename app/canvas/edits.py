@@ -46,8 +46,9 @@ def add_box(session: Session, image_id: int, category_id: int, box: Box) -> int:
     return session.edit(lambda p: p.add_box(image_id, category_id, box), image_id=image_id, images=True)
 
 
-def set_box(session: Session, image_id: int, ann_id: int, box: Box) -> None:
-    session.edit(lambda p: p.set_box(ann_id, box), image_id=image_id)
+def set_box(session: Session, image_id: int, ann_id: int, box: Box, *, move: bool = False) -> None:
+    """Store ``box``; ``move`` (a drag of the whole box or a nudge) carries its keypoints along."""
+    session.edit(lambda p: p.set_box(ann_id, box, move_keypoints=move), image_id=image_id)
 
 
 def delete_box(session: Session, image_id: int, ann_id: int) -> None:

@@ -129,21 +129,39 @@ class AddBoxes:
 @dataclass(frozen=True)
 class SetBox:
     """Move or resize an object. A COCO 'area' with no segmentation behind it is dropped (it described
-    the old box; COCO export recomputes it); an area of a segmentation is kept."""
+    the old box; COCO export recomputes it); an area of a segmentation is kept. With
+    ``move_keypoints`` a pure move (same size) carries the labeled keypoints along, in the same step."""
 
     ann_id: int
     box: tuple[float, float, float, float]
     label: str = "Edit box"
+    move_keypoints: bool = False
 
     def ops(self, conn: sqlite3.Connection) -> list[Op]:
         row = require(conn, "annotations", self.ann_id)
         x1, y1, x2, y2 = check_box(self.box)
         new: dict[str, Any] = {"x1": x1, "y1": y1, "x2": x2, "y2": y2}
+        if self.move_keypoints:
+            new.update(_moved_keypoints(row, (x1, y1, x2, y2)))
         extra = json.loads(row["extra"])
         if "area" in extra and not extra.get("segmentation"):
             del extra["area"]
             new["extra"] = dumps(extra)
         return _diff("annotations", row["id"], row, new)
+
+
+def _moved_keypoints(row: dict[str, Any], box: tuple[float, float, float, float]) -> dict[str, Any]:
+    """{"keypoints": shifted along} when ``box`` (xyxy) is ``row``'s box moved without resizing;
+    only labeled points (v > 0) move. Empty when there are none or the size changed."""
+    kpts = blob_to_keypoints(ops.from_json_value("annotations", "keypoints", row["keypoints"]))
+    dx, dy = box[0] - row["x1"], box[1] - row["y1"]
+    same_size = abs(box[2] - dx - row["x2"]) < 1e-9 and abs(box[3] - dy - row["y2"]) < 1e-9
+    if kpts is None or not same_size:
+        return {}
+    labeled = kpts[:, 2] > 0
+    kpts[labeled, 0] += dx
+    kpts[labeled, 1] += dy
+    return {"keypoints": _blob_b64(kpts)}
 
 
 @dataclass(frozen=True)

@@ -308,8 +308,9 @@ class Project:
         forward = self._apply(cmd.AddBoxes(image_id, items, label=f"Add {len(items)} boxes"))
         return [int(op["row"]["id"]) for op in forward if op["op"] == "insert"]
 
-    def set_box(self, ann_id: int, box: Any) -> None:
-        self._apply(cmd.SetBox(ann_id, tuple(box)))
+    def set_box(self, ann_id: int, box: Any, *, move_keypoints: bool = False) -> None:
+        """New xyxy ``box``; ``move_keypoints``: a move of the same size carries the keypoints along."""
+        self._apply(cmd.SetBox(ann_id, tuple(box), move_keypoints=move_keypoints))
 
     def delete_box(self, ann_id: int) -> None:
         self._apply(cmd.DeleteBox(ann_id))

@@ -154,3 +154,20 @@ def test_mark_done_sets_the_status_in_the_store(qtbot, win):
     session.close()
     with Project.open(path) as project:
         assert project.image(image_id).status == "done" and project.image(image_id).num_objects == 0
+
+
+def test_dragging_a_box_carries_its_keypoints_in_one_undo_step(qtbot, win):
+    view, session = win.canvas, win.session
+    ann = session.annotations(view.image_id)[0]
+    x1, y1, x2, y2 = ann.box
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    click(qtbot, view, to_view(view, cx, cy))  # select it first, then drag it by its body
+    drag(qtbot, view, to_view(view, cx, cy), to_view(view, cx + 12, cy + 8))
+    moved = _ann(win, ann.id)
+    dx, dy = moved.box[0] - x1, moved.box[1] - y1
+    assert (dx, dy) != (0, 0) and moved.box[2] - moved.box[0] == pytest.approx(x2 - x1)
+    labeled = ann.keypoints[:, 2] > 0
+    np.testing.assert_allclose(moved.keypoints[labeled, :2], ann.keypoints[labeled, :2] + [dx, dy])
+    session.undo()
+    np.testing.assert_array_equal(_ann(win, ann.id).keypoints, ann.keypoints)
+    assert _ann(win, ann.id).box == ann.box
