@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import print_figures  # bench/ is on sys.path when a bench runs as a script
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -267,10 +269,7 @@ def main() -> None:
     figures.update(switching(photos))
     figures.update(frames(photos[0]))
     print(f"Qt platform: {figures['platform']} (software painting into memory)")
-    for key, value in figures.items():
-        print(f"{key:>30}: {value:.1f}" if isinstance(value, float) else f"{key:>30}: {value}")
-    print(json.dumps({"bench": "gui", **{k: round(v, 2) if isinstance(v, float) else v
-                                         for k, v in figures.items()}}))
+    print_figures("gui", figures)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import print_figures  # bench/ is on sys.path when a bench runs as a script
+
 REPO = Path(__file__).resolve().parents[1]
 
 IMPORT = """
@@ -96,10 +98,7 @@ def main() -> None:
     figures.update(_child(IMPORT, str(yaml), str(project)))
     figures.update(_child(OPEN_PAGE, str(project)))
     figures.update(_child(CHECK, str(yaml)))
-    for key, value in figures.items():
-        print(f"{key:>16}: {value:.2f}" if isinstance(value, float) else f"{key:>16}: {value}")
-    print(json.dumps({"bench": "store", **{k: round(v, 3) if isinstance(v, float) else v
-                                           for k, v in figures.items()}}))
+    print_figures("store", figures)
 
 
 if __name__ == "__main__":
