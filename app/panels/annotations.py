@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QHeaderView,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.canvas.palette import class_color
 from app.panels.classes import swatch_icon
 from app.session import NO_ANNOTATION, NO_IMAGE, Session
+from app.widgets.tables import setup_row_table
 from studio.store.rows import AnnotationRow
 
 AnnotationIdRole = Qt.ItemDataRole.UserRole + 1  # data() of a row's first cell: its annotation id
@@ -67,12 +67,7 @@ class AnnotationsPanel(QDockWidget):
         self.session = session
         self.rows: list[AnnotationRow] = []
         self.table = AnnotationTable(self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
+        setup_row_table(self.table, COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):

@@ -32,6 +32,7 @@ from app.canvas.palette import class_color
 from app.opener import tell
 from app.session import Session
 from app.settings import Settings
+from app.widgets.tables import setup_row_table
 from studio.annotations import Category
 from studio.errors import ProjectError
 
@@ -123,12 +124,7 @@ class ClassesPanel(QDockWidget):
 
     def _make_table(self) -> QTableWidget:
         table = ClassTable(self.rename_class)
-        table.setHorizontalHeaderLabels(["Class", "Objects"])
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setShowGrid(False)
+        setup_row_table(table, ("Class", "Objects"), QAbstractItemView.SelectionMode.ExtendedSelection)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

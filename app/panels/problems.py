@@ -17,7 +17,6 @@ from pathlib import PurePosixPath
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import NO_ANNOTATION, Session
+from app.widgets.tables import setup_row_table
 from studio.store.checks import ProjectProblem
 
 AUTO_CHECK_LIMIT = 20_000  # images: about 0.5 s of checking (bench/bench_checks.py)
@@ -47,13 +47,7 @@ class ProblemsPanel(QDockWidget):
         self.problems: list[ProjectProblem] = []
         self.checked = False  # the list reflects the project as it is now
         self.shown = False  # on screen: visible and, when tabbed, the picked tab
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
+        self.table = setup_row_table(QTableWidget(0, len(COLUMNS)), COLUMNS)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         for column in (0, 1):
