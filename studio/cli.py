@@ -9,32 +9,36 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from studio import cli_data
+from studio import cli_data, cli_model, cli_train
 from studio.errors import DatasetNotFoundError, StudioError
 
-# command group -> function that adds its sub-commands to a parser (DESIGN rule 4: explicit registry)
+# command -> (help, function that adds its options or sub-commands) (DESIGN rule 4: explicit registry)
 GROUPS = {
-    "data": cli_data.register,
+    "data": (cli_data.HELP, cli_data.register),
+    "train": (cli_train.HELP, cli_train.register),
+    "val": (cli_model.VAL_HELP, cli_model.register_val),
+    "predict": (cli_model.PREDICT_HELP, cli_model.register_predict),
+    "export": (cli_model.EXPORT_HELP, cli_model.register_export),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tern",
-        description="Tern Studio from the terminal: check, convert and import datasets "
-                    "(training, export and denoising commands arrive with their issues).",
+        description="Tern Studio from the terminal: check, convert and import datasets; train, validate, "
+                    "predict with and export detectors.",
     )
     parser.add_argument("--version", action="version", version=f"tern {_version()}")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
-    for name, register in GROUPS.items():
-        register(groups.add_parser(name, help=cli_data.HELP if name == "data" else None,
-                                   description=cli_data.HELP))
+    for name, (text, register) in GROUPS.items():
+        register(groups.add_parser(name, help=text, description=text))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for re-launching under torchrun
     if not getattr(args, "run", None):
         (args.subparser if getattr(args, "subparser", None) else parser).print_help()
         return 0

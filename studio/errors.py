@@ -42,3 +42,20 @@ class ProjectLockedError(StudioError):
 
 class ProjectError(StudioError):
     """The project file is missing, not a Tern project, or of a newer version."""
+
+
+class CheckpointError(StudioError):
+    """A weights file is missing, corrupt, or not a Tern checkpoint."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ConfigError(StudioError):
+    """A run option or config file has a value that cannot work; the message names it."""
+
+
+class ExportError(StudioError):
+    """An export cannot be made as asked (e.g. --half without CUDA) or its parity check failed."""

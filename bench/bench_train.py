@@ -1,0 +1,73 @@
+"""Training throughput of the one-stage detector (issue 4): images/s of full training steps (data loading,
+augmentation, forward, loss, backward, optimiser, EMA) and peak memory, on a generated shapes dataset.
+
+For reference (issue 4): the most used YOLO trainer (YOLOv8n, imgsz 320, batch 16, 2 threads) ran about
+21-24 images/s on this 2-core machine; the goal is 1.5x that.
+
+    python bench/bench_train.py [--imgsz 320 640] [--batch 16] [--steps 12] [--model n] [--device cpu]
+
+Each size runs in a fresh process (peak RSS is that run's own). Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from report import print_figures  # bench/ is on sys.path when a bench runs as a script
+
+REPO = Path(__file__).resolve().parents[1]
+
+ONE_RUN = """
+import json, resource, sys, time
+import torch
+from studio.engine.config import TrainConfig
+from studio.jobs.train_job import run_training
+data, imgsz, batch, steps, model, device, backbone, workers = sys.argv[1:9]
+imgsz, batch, steps, workers = int(imgsz), int(batch), int(steps), int(workers)
+stamps = []
+cfg = TrainConfig(data=data, imgsz=imgsz, batch=batch, epochs=1000, model=model, device=device,
+                  backbone=backbone, workers=workers, project=sys.argv[9], max_steps=steps, export=False)
+run_training(cfg, bar=False, on_step=lambda step, parts: stamps.append(time.perf_counter()))
+warm = 2  # the first steps pay for lazy initialisation and worker start-up
+rate = (len(stamps) - 1 - warm) * batch / (stamps[-1] - stamps[warm])
+print(json.dumps({"images_per_s": rate, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "threads": torch.get_num_threads()}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--imgsz", type=int, nargs="+", default=[320, 640])
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--model", default="n")
+    parser.add_argument("--backbone", default="elan")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from studio.shapes import make_shapes
+
+    figures: dict[str, float | str] = {"model": f"{args.model}-{args.backbone}", "batch": args.batch,
+                                       "device": args.device}
+    with tempfile.TemporaryDirectory() as tmp:
+        for imgsz in args.imgsz:
+            data = make_shapes(Path(tmp) / f"shapes{imgsz}", num_images=64, size=imgsz, max_objects=6)
+            out = subprocess.run([sys.executable, "-c", ONE_RUN, str(data), str(imgsz), str(args.batch),
+                                  str(args.steps), args.model, args.device, args.backbone, str(args.workers),
+                                  str(Path(tmp) / "runs")],
+                                 cwd=REPO, check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            figures[f"train_images_per_s_{imgsz}"] = result["images_per_s"]
+            figures[f"train_peak_mb_{imgsz}"] = result["peak_mb"]
+            figures["torch_threads"] = result["threads"]
+    print_figures("train", figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""``tern train detect``: train a detector on a dataset, then validate best.pt and export model.onnx."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.errors import ConfigError
+
+HELP = "train a model on a dataset (detect; pose and denoise arrive with their issues)"
+
+# option -> (TrainConfig field, type, help); argparse defaults are None so only given options override
+OPTIONS = {
+    "--data": ("data", str, "data.yaml (or its folder), a COCO json, or a .tern project"),
+    "--images": ("images", str, "image folder of a COCO json, when not found by convention"),
+    "--arch": ("arch", str, "detector family: yolo (the one-stage detector)"),
+    "--model": ("model", str, "size: n, s or m (depth and width multipliers)"),
+    "--backbone": ("backbone", str, "elan or repvgg (or any backbone of the zoo)"),
+    "--neck": ("neck", str, "pan, fpn or bifpn"),
+    "--assigner": ("assigner", str, "tal (task-aligned, default) or simota"),
+    "--imgsz": ("imgsz", int, "square input size, a multiple of 32 (default 640)"),
+    "--epochs": ("epochs", int, "total epochs (default 100); with --resume, a larger value extends the run"),
+    "--batch": ("batch", int, "images per step over all GPUs (default 16)"),
+    "--device": ("device", str, "cpu, cuda, 0, or 0,1 for several GPUs (DDP); default: GPU 0 if any"),
+    "--workers": ("workers", int, "data loader processes (default 2)"),
+    "--project": ("project", str, "runs go to PROJECT/detect/NAME (default ./runs)"),
+    "--name": ("name", str, "run name (default train, train2, ...)"),
+    "--weights": ("weights", str, "initial weights (fine-tuning): a .pt from an earlier run or a local file"),
+    "--optimizer": ("optimizer", str, "auto | sgd | adamw (default auto: AdamW for short runs)"),
+    "--lr0": ("lr0", float, "initial learning rate (SGD)"),
+    "--seed": ("seed", int, "seed of data order and augmentation"),
+    "--patience": ("patience", int, "stop after this many epochs without improvement (0: never)"),
+    "--val-fraction": ("val_fraction", float, "val share for data without a val split (default 0.2)"),
+    "--max-steps": ("max_steps", int, "stop after this many steps (a quick try; last.pt resumes)"),
+}
+FLAGS = {
+    "--cosine": ("cosine", "cosine learning-rate decay instead of linear"),
+    "--deterministic": ("deterministic", "bit-reproducible kernels (slower)"),
+    "--cache": ("cache", "keep decoded images in RAM"),
+    "--no-ema": ("ema", "do not average weights (EMA is on by default)"),
+    "--no-amp": ("amp", "no mixed precision on CUDA"),
+    "--no-export": ("export", "do not export model.onnx at the end"),
+}
+NEGATED = {"ema", "amp", "export"}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(subparser=parser, run=None)
+    sub = parser.add_subparsers(dest="task", metavar="TASK")
+    p = sub.add_parser("detect", help="train a box detector")
+    for flag, (dest, kind, text) in OPTIONS.items():
+        p.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    for flag, (dest, text) in FLAGS.items():
+        p.add_argument(flag, dest=dest, action="store_const", const=dest not in NEGATED, default=None,
+                       help=text)
+    p.add_argument("--config", type=Path, help="a config.yaml (e.g. an earlier run's); options override it")
+    p.add_argument("--resume", nargs="?", const="", metavar="RUN",
+                   help="continue a run: its folder or weights/last.pt (default: the latest run)")
+    p.add_argument("--events", action="store_true", help="also print every event as a JSON line on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_train, train_task="detect")
+
+
+def given_options(args: argparse.Namespace) -> dict:
+    names = [d for d, *_ in OPTIONS.values()] + [d for d, _ in FLAGS.values()]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def build_config(args: argparse.Namespace):
+    from studio.engine.config import TrainConfig, load_config
+
+    base = load_config(args.config).to_dict() if args.config else {}
+    values = {**base, **given_options(args), "task": args.train_task}
+    config = TrainConfig.from_dict(values)
+    if not config.data:
+        raise ConfigError("tern train: --data is required (a data.yaml, COCO json or .tern project)")
+    return config
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from studio.engine.config import TrainConfig
+    from studio.engine.device import parse_devices, wants_launcher
+    from studio.engine.distributed import launch
+    from studio.jobs.train_job import run_training
+
+    if args.device and wants_launcher(args.device):
+        return launch(list(args.argv), len(parse_devices(args.device)))
+    if args.resume is not None:
+        run = args.resume or str(_latest_run(args))
+        options = given_options(args)
+        epochs = options.pop("epochs", None)
+        keep = {k: v for k, v in options.items() if k in ("device", "workers", "batch")}
+        outcome = run_training(TrainConfig(), resume=run, resume_epochs=epochs, resume_overrides=keep,
+                               events_stdout=args.events, bar=not args.quiet)
+    else:
+        outcome = run_training(build_config(args), events_stdout=args.events, bar=not args.quiet)
+    out = sys.stderr if args.events else sys.stdout
+    for line in outcome.summary:
+        print(line, file=out)
+    if outcome.status == "cancelled":
+        print(f"cancelled; resume with: tern train detect --resume {outcome.run}", file=out)
+        return 130
+    return 0
+
+
+def _latest_run(args: argparse.Namespace) -> Path:
+    from studio.errors import CheckpointError
+
+    base = Path(args.project or "runs") / args.train_task
+    runs = sorted(base.glob("*/weights/last.pt"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise CheckpointError(base, "no run with weights/last.pt to resume here; name one: --resume RUN")
+    return runs[-1].parent.parent

@@ -1,0 +1,107 @@
+"""The training run's configuration: one typed frozen dataclass; YAML is only its serialisation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from studio.data.augment import AugmentConfig
+from studio.errors import ConfigError
+
+TASKS = ("detect",)
+OPTIMIZERS = ("auto", "sgd", "adamw")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
+
+    task: str = "detect"            # detect (pose and denoise arrive with their issues)
+    data: str = ""                  # data.yaml or its folder, a COCO json, or a .tern project
+    images: str = ""                # image folder of a COCO json when it is not found by convention
+    arch: str = "yolo"              # detector family
+    model: str = "n"                # scale: n | s | m (depth and width multipliers)
+    backbone: str = "elan"          # a BACKBONES name
+    neck: str = "pan"               # a NECKS name
+    assigner: str = "tal"           # tal (task-aligned) | simota
+    imgsz: int = 640                # square network input, a multiple of 32
+    epochs: int = 100               # total epochs (resume with a larger value extends a run)
+    batch: int = 16                 # images per step over all processes
+    device: str = ""                # "" auto, cpu, cuda, 0, 0,1
+    workers: int = 2                # DataLoader worker processes (spawn)
+    project: str = "runs"           # runs go to <project>/<task>/<name>
+    name: str = ""                  # run name; empty -> train, train2, ...
+    weights: str = ""               # initial weights (fine-tuning): a checkpoint whose tensors fit
+    optimizer: str = "auto"         # auto (AdamW for short runs, else SGD) | sgd | adamw
+    lr0: float = 0.01               # initial learning rate (SGD; AdamW under auto picks its own)
+    lrf: float = 0.01               # final learning rate as a fraction of lr0
+    momentum: float = 0.937         # SGD momentum / AdamW beta1
+    weight_decay: float = 5e-4      # applied to conv and linear weights only
+    warmup_epochs: float = 3.0      # linear warmup (at least 100 steps when the run is long enough)
+    cosine: bool = False            # cosine decay instead of linear
+    ema: bool = True                # keep an exponential moving average of the weights
+    amp: bool = True                # mixed precision on CUDA (fp32 again when the loss turns non-finite)
+    grad_clip: float = 10.0         # max gradient norm
+    seed: int = 0                   # data order and augmentation seed
+    deterministic: bool = False     # bit-reproducible kernels (slower)
+    cache: bool = False             # keep decoded images in RAM
+    val_fraction: float = 0.2       # val share for sources without a val split
+    patience: int = 50              # stop after this many epochs without a better fitness (0: never)
+    export: bool = True             # export model.onnx at the end
+    max_steps: int = 0              # stop (as if cancelled) after this many steps in total; 0: no limit
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ConfigError(f"task {self.task!r} is not one of {', '.join(TASKS)}")
+        if self.imgsz < 32 or self.imgsz % 32:
+            raise ConfigError(f"--imgsz {self.imgsz}: use a multiple of 32 (e.g. 320, 640)")
+        if self.epochs < 1 or self.batch < 1:
+            raise ConfigError("--epochs and --batch must be at least 1")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"--optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown config keys: {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(known))})")
+        values = dict(data)
+        if isinstance(values.get("augment"), dict):
+            values["augment"] = _augment_from_dict(values["augment"])
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> TrainConfig:
+        return replace(self, **changes)
+
+
+def _augment_from_dict(data: dict[str, Any]) -> AugmentConfig:
+    known = {f.name for f in fields(AugmentConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown augment keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return AugmentConfig(**data)
+
+
+def save_config(config: TrainConfig, path: Path) -> None:
+    from studio.utils.atomic import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def load_config(path: Path) -> TrainConfig:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the run config ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a run config (expected a mapping)")
+    return TrainConfig.from_dict(data)

@@ -1,0 +1,57 @@
+"""The end of a detection run: best.pt validated once more with every plot, the per-class table, the
+results curves, and model.onnx with its parity check. Returns the lines the terminal prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.engine.checkpoint import CheckpointMeta, load_checkpoint, model_from_checkpoint
+from studio.engine.validate_detect import validate_detector
+from studio.evaluation.coco_map import DetectionMetrics
+from studio.events import EventWriter
+
+
+def finish_detect(trainer, run: Path, events: EventWriter) -> list[str]:
+    weights = run / "weights" / ("best.pt" if (run / "weights" / "best.pt").is_file() else "last.pt")
+    model, meta = model_from_checkpoint(load_checkpoint(weights))
+    model = model.to(trainer.device)
+    plots = run / "plots"
+    result = validate_detector(model, trainer.val_loader, trainer.task.data, trainer.device, plots=plots)
+    for name in ("pr_curve.png", "confusion_matrix.png", "val_predictions.png"):
+        events.artifact("plot", plots / name)
+    table = format_class_table(result.detail)
+    events.log(f"{weights.name} on {len(trainer.task.data.val)} val images:\n{table}")
+    lines = [f"{weights.name}: mAP50 {result.detail.map50:.3f}  mAP50-95 {result.detail.map:.3f}", table]
+    if (run / "results.csv").is_file():
+        from studio.evaluation.plots import plot_results
+
+        plot_results(run / "results.csv", plots / "results.png")
+        events.artifact("plot", plots / "results.png")
+    if trainer.cfg.export:
+        lines += export_with_parity(model.cpu(), run / "model.onnx", meta, events)
+    lines.append(f"run folder: {run}")
+    return lines
+
+
+def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWriter, *, imgsz: int = 0,
+                       dynamic_batch: bool = True, half: bool = False) -> list[str]:
+    from studio.export.onnx import export_onnx
+    from studio.export.parity import check_parity
+
+    model = model.eval().fuse()
+    imgsz = imgsz or meta.imgsz
+    export_onnx(model, out, imgsz, dynamic_batch=dynamic_batch, half=half, names=meta.names,
+                class_ids=meta.class_ids)
+    events.artifact("onnx", out)
+    report = check_parity(model, out, imgsz, batches=(1, 4) if dynamic_batch else (1,))
+    text = report.format()
+    events.log(f"ONNX parity: {text}")
+    return [f"exported {out}", f"parity: {text}"]
+
+
+def format_class_table(detail: DetectionMetrics) -> str:
+    rows = [f"{'class':<20} {'images':>7} {'boxes':>7} {'AP50':>7} {'AP50-95':>8}"]
+    for name, images, instances, ap50, ap in detail.per_class:
+        rows.append(f"{name[:20]:<20} {images:>7} {instances:>7} {ap50:>7.3f} {ap:>8.3f}")
+    rows.append(f"{'all':<20} {'':>7} {'':>7} {detail.map50:>7.3f} {detail.map:>8.3f}")
+    return "\n".join(rows)

@@ -1,0 +1,88 @@
+"""The detection task: what the shared trainer needs to know about detectors (model, criterion, data,
+validation). Pose and denoise bring their own task objects with the same methods."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from studio.data.detection import DetectionDataset
+from studio.engine.config import TrainConfig
+from studio.engine.data_source import TrainingData, load_training_data
+from studio.engine.validate_detect import validate_detector
+from studio.errors import ConfigError
+from studio.models.config import ModelConfig
+from studio.models.registry import ASSIGNERS, build_detector
+
+LOSS_NAMES = ("train/box_loss", "train/cls_loss", "train/dfl_loss")
+
+
+def fitness(metrics: dict[str, float]) -> float:
+    """Which epoch is best: 0.1 * mAP50 + 0.9 * mAP50-95 (as the YOLO trainers do)."""
+    return 0.1 * metrics.get("metrics/mAP50(B)", 0.0) + 0.9 * metrics.get("metrics/mAP50-95(B)", 0.0)
+
+
+class DetectTask:
+    name = "detect"
+    loss_names = LOSS_NAMES
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        self.data: TrainingData | None = None
+
+    def load_data(self) -> TrainingData:
+        self.data = load_training_data(self.cfg.data, self.cfg.images, self.cfg.val_fraction)
+        return self.data
+
+    def model_config(self) -> ModelConfig:
+        assert self.data is not None
+        c = self.cfg
+        return ModelConfig(arch=c.arch, scale=c.model, backbone=c.backbone, neck=c.neck,
+                           nc=len(self.data.names))
+
+    def build_model(self) -> nn.Module:
+        return build_detector(self.model_config())
+
+    def build_criterion(self, model: nn.Module):
+        from studio.models.losses.detection import DetectionLoss
+
+        nc = model.nc
+        if self.cfg.assigner not in ASSIGNERS:
+            raise ConfigError(f"--assigner {self.cfg.assigner!r}: choose one of {', '.join(ASSIGNERS)}")
+        assigner = ASSIGNERS[self.cfg.assigner](num_classes=nc)
+        return DetectionLoss(nc, model.reg_max, model.strides, assigner)
+
+    def datasets(self, epochs: int) -> tuple[DetectionDataset, DetectionDataset]:
+        assert self.data is not None
+        c = self.cfg
+        train = DetectionDataset(self.data.train, c.imgsz, c.augment, seed=c.seed, epochs=epochs,
+                                 cache=c.cache)
+        val = DetectionDataset(self.data.val, c.imgsz, None, seed=c.seed, cache=c.cache)
+        return train, val
+
+    @staticmethod
+    def batch_inputs(batch: dict[str, Any], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """(images float (B,3,S,S) in [0,1], targets (N,6) [batch_idx, cls, x1, y1, x2, y2] px)."""
+        images = batch["images"].to(device, non_blocking=True).float().div_(255)
+        return images, batch["targets"].to(device)
+
+    def validate(self, model: nn.Module, loader, device: torch.device, plots: Path | None = None,
+                 heartbeat=None) -> dict[str, float]:
+        assert self.data is not None
+        return validate_detector(model, loader, self.data, device, plots=plots, heartbeat=heartbeat).metrics
+
+    def fitness(self, metrics: dict[str, float]) -> float:
+        return fitness(metrics)
+
+    def finish(self, trainer, run: Path, events) -> list[str]:
+        from studio.engine.detect_finish import finish_detect
+
+        return finish_detect(trainer, run, events)
+
+    def checkpoint_meta(self, model: nn.Module) -> dict[str, Any]:
+        assert self.data is not None
+        return {"model_config": self.model_config().to_dict(), "names": self.data.names,
+                "class_ids": self.data.class_ids, "imgsz": self.cfg.imgsz, "task": self.name}

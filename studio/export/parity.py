@@ -1,0 +1,109 @@
+"""Does the ONNX file compute what the torch model computes? Both run the same random batches; the report
+gives the largest differences of the raw and decoded outputs and whether the detections after
+``Postprocess`` are the same."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from studio.export.onnx import ExportModel, fused_copy, read_metadata
+from studio.inference.predictor import OnnxPredictor, choose_providers
+
+TOLERANCE = {"float32": 1e-3, "float16": 5e-2}  # default allowed difference, relative to the output scale
+
+
+@dataclass(frozen=True)
+class BatchParity:
+    """One batch size: largest |torch - onnx| of raw (B, A, 4 * reg_max + nc) and decoded (B, A, 4 + nc),
+    the number of detections each found, and whether they are the same."""
+
+    batch: int
+    raw_diff: float
+    decoded_diff: float
+    torch_detections: int
+    onnx_detections: int
+    same_detections: bool
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    rows: tuple[BatchParity, ...]
+    tolerance: float       # allowed raw_diff; decoded_diff may be this times the decoded outputs' scale
+    decoded_scale: float   # the largest |decoded| value (pixel coordinates dominate)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.raw_diff <= self.tolerance and r.decoded_diff <= self.tolerance * self.decoded_scale
+                   and r.same_detections for r in self.rows)
+
+    def format(self) -> str:
+        """One line: ``ok`` or ``MISMATCH``, then per batch size the differences and detection counts."""
+        parts = [f"batch {r.batch}: raw {r.raw_diff:.2e}, decoded {r.decoded_diff:.2e}, detections "
+                 f"{'same' if r.same_detections else 'DIFFER'} ({r.torch_detections} torch, "
+                 f"{r.onnx_detections} onnx)" for r in self.rows]
+        return f"{'ok' if self.ok else 'MISMATCH'} (tolerance {self.tolerance:g}); " + "; ".join(parts)
+
+
+def check_parity(model: nn.Module, onnx_path: Path | str, imgsz: int, batches: Sequence[int] = (1, 4), *,
+                 conf: float = 0.001, iou: float = 0.7, seed: int = 0,
+                 tolerance: float | None = None) -> ParityReport:
+    """Run ``model`` (a fused copy, on the ONNX input's dtype: float16 runs on CUDA) and the ONNX file on
+    the same uniform random (B, 3, imgsz, imgsz) batches (a file exported with a fixed batch of 1 runs
+    them one image at a time). Detections are compared after ``Postprocess(conf, iou)`` (by default
+    what validation keeps): same count and classes, boxes within tolerance * scale, scores within
+    tolerance."""
+    predictor = OnnxPredictor(onnx_path, conf, iou, providers=_providers(onnx_path))
+    half = predictor.input_dtype == np.float16
+    device = torch.device("cuda" if half else "cpu")
+    dtype = torch.float16 if half else torch.float32
+    wrapper = ExportModel(fused_copy(model)).to(device, dtype)
+    tolerance = tolerance if tolerance is not None else TOLERANCE["float16" if half else "float32"]
+    generator = torch.Generator().manual_seed(seed)
+    rows, scale = [], 1.0
+    for batch in batches:
+        images = torch.rand(batch, 3, imgsz, imgsz, generator=generator)
+        with torch.no_grad():
+            decoded, raw = (t.float().cpu() for t in wrapper(images.to(device, dtype)))
+        onnx_decoded, onnx_raw = (torch.from_numpy(a) for a in predictor.run(images.numpy()))
+        scale = max(scale, float(decoded.abs().max()))
+        ours, theirs = predictor.post(decoded), predictor.post(onnx_decoded)
+        same = all(_same(a, b, tolerance * scale, tolerance) for a, b in zip(ours, theirs, strict=True))
+        rows.append(BatchParity(batch, _max_diff(raw, onnx_raw), _max_diff(decoded, onnx_decoded),
+                                sum(len(d) for d in ours), sum(len(d) for d in theirs), same))
+    return ParityReport(tuple(rows), tolerance, scale)
+
+
+def _providers(onnx_path: Path | str) -> list[str]:
+    """CPU for float32 (deterministic, always there); the fastest onnxruntime offers for float16."""
+    if read_metadata(onnx_path).get("half") == "true":
+        import onnxruntime as ort
+
+        return choose_providers(ort.get_available_providers())
+    return ["CPUExecutionProvider"]
+
+
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).abs().max()) if a.numel() else 0.0
+
+
+def _same(a: torch.Tensor, b: torch.Tensor, box_atol: float, score_atol: float) -> bool:
+    """(n, 6) detections equal up to the order of near-ties: every detection of ``a`` pairs with its own
+    detection of ``b`` of the same class, box within ``box_atol`` px and score within ``score_atol``."""
+    if a.shape != b.shape:
+        return False
+    a, b = a.cpu().double().numpy(), b.cpu().double().numpy()
+    close = ((np.abs(a[:, None, :4] - b[None, :, :4]).max(-1) <= box_atol)
+             & (np.abs(a[:, None, 4] - b[None, :, 4]) <= score_atol) & (a[:, None, 5] == b[None, :, 5]))
+    free = np.ones(len(b), dtype=bool)
+    for row in close:
+        candidates = np.flatnonzero(row & free)
+        if not len(candidates):
+            return False
+        free[candidates[0]] = False
+    return True

@@ -1,0 +1,32 @@
+"""``tern export``: weights -> ONNX beside them (best.pt -> best.onnx), with the parity check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    weights: str
+    format: str = "onnx"
+    imgsz: int = 0              # 0: the training size
+    dynamic_batch: bool = False
+    half: bool = False
+    out: str = ""               # default: the weights path with .onnx
+
+
+def run_export(opts: ExportOptions) -> tuple[Path, list[str]]:
+    from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
+    from studio.engine.detect_finish import export_with_parity
+    from studio.events import EventWriter
+
+    if opts.format != "onnx":
+        raise ConfigError(f"--format {opts.format}: only onnx is supported")
+    model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
+    out = Path(opts.out) if opts.out else Path(opts.weights).with_suffix(".onnx")
+    lines = export_with_parity(model, out, meta, EventWriter(None), imgsz=opts.imgsz,
+                               dynamic_batch=opts.dynamic_batch, half=opts.half)
+    return out, lines

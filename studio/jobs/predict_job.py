@@ -1,0 +1,109 @@
+"""``tern predict``: run a trained model (best.pt or model.onnx) on images, a folder or a dataset; write
+annotated images, YOLO rows (--save-txt), predictions.json (COCO results) and images.json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.engine.run_dir import next_run_dir
+from studio.events import EventWriter
+from studio.utils.atomic import atomic_write_text
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    weights: str
+    source: str
+    conf: float = 0.25
+    iou: float = 0.7
+    imgsz: int = 0          # 0: the size the model was trained at
+    device: str = "cpu"
+    save_txt: bool = False
+    save_images: bool = True
+    project: str = "runs"
+    name: str = "predict"
+    batch: int = 8
+
+
+@dataclass(frozen=True)
+class PredictOutcome:
+    run: Path
+    images: int
+    detections: int
+    skipped: list[str]
+
+
+def run_predict(opts: PredictOptions, events_stdout: bool = False) -> PredictOutcome:
+    run = next_run_dir(opts.project, "detect", opts.name)
+    events = EventWriter(run / "events.jsonl", echo=sys.stdout if events_stdout else None)
+    events.started({"command": "predict", **opts.__dict__})
+    try:
+        outcome = _predict(opts, run, events)
+    except BaseException as exc:
+        import traceback
+
+        events.finished("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        events.close()
+        raise
+    events.finished("ok")
+    events.close()
+    return outcome
+
+
+def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOutcome:
+    from studio.evaluation.coco_map import to_coco_results
+    from studio.inference.draw import draw_detections
+    from studio.inference.load import load_predictor
+    from studio.inference.sources import iter_source
+    from studio.inference.writers import write_images_json, write_yolo_txt
+
+    predictor = load_predictor(opts.weights, imgsz=opts.imgsz or None, device=opts.device, conf=opts.conf,
+                               iou=opts.iou)
+    entries, results, skipped, count = [], {}, [], 0
+    for batch in _batches(iter_source(opts.source, skipped), opts.batch):
+        dets_list = predictor([rgb for _, _, rgb in batch])
+        for (image_id, path, rgb), dets in zip(batch, dets_list, strict=True):
+            results[image_id] = dets
+            count += len(dets)
+            entries.append({"id": image_id, "file_name": Path(path).name, "width": rgb.shape[1],
+                            "height": rgb.shape[0]})
+            if opts.save_images:
+                _save_image(run / Path(path).name, draw_detections(rgb, dets, predictor.names))
+            if opts.save_txt:
+                write_yolo_txt(run / "labels" / f"{Path(path).stem}.txt", dets, rgb.shape[:2])
+    class_ids = getattr(predictor, "class_ids", None) or list(range(len(predictor.names)))
+    atomic_write_text(run / "predictions.json", json.dumps(to_coco_results(results, class_ids)))
+    write_images_json(run / "images.json", entries)
+    events.artifact("predictions", run / "predictions.json")
+    for line in skipped:
+        events.log(line, "warning")
+    return PredictOutcome(run, len(entries), count, skipped)
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _save_image(path: Path, rgb: np.ndarray) -> None:
+    import cv2
+
+    ok, encoded = cv2.imencode(path.suffix if path.suffix.lower() in (".jpg", ".jpeg", ".png") else ".jpg",
+                               rgb[:, :, ::-1])
+    if not ok:
+        raise OSError(f"cannot encode {path}")
+    from studio.utils.atomic import atomic_write_bytes
+
+    atomic_write_bytes(path if path.suffix.lower() in (".jpg", ".jpeg", ".png") else path.with_suffix(".jpg"),
+                       encoded.tobytes())

@@ -1,0 +1,87 @@
+"""``tern val``: validate weights on a dataset's val split with pycocotools; per-class table, plots,
+predictions.json (COCO results with the dataset's image and category ids) in ``runs/detect/val*``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.engine.run_dir import next_run_dir
+from studio.errors import ConfigError
+from studio.events import EventWriter
+from studio.utils.atomic import atomic_write_text
+
+
+@dataclass(frozen=True)
+class ValOptions:
+    weights: str
+    data: str
+    images: str = ""
+    imgsz: int = 0          # 0: the size the model was trained at
+    batch: int = 16
+    device: str = "cpu"
+    workers: int = 0
+    project: str = "runs"
+    name: str = "val"
+    plots: bool = True
+
+
+@dataclass(frozen=True)
+class ValOutcome:
+    run: Path
+    metrics: dict[str, float]
+    lines: list[str]
+
+
+def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
+    run = next_run_dir(opts.project, "detect", opts.name)
+    events = EventWriter(run / "events.jsonl", echo=sys.stdout if events_stdout else None)
+    events.started({"command": "val", **opts.__dict__})
+    try:
+        outcome = _val(opts, run, events)
+    except BaseException as exc:
+        events.finished("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        events.close()
+        raise
+    events.finished("ok")
+    events.close()
+    return outcome
+
+
+def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
+    from studio.data.detection import DetectionDataset
+    from studio.data.loader import build_loader
+    from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
+    from studio.engine.data_source import load_training_data
+    from studio.engine.detect_finish import format_class_table
+    from studio.engine.device import select_device
+    from studio.engine.run_sampler import RunSampler
+    from studio.engine.validate_detect import validate_detector
+    from studio.evaluation.coco_map import to_coco_results
+
+    model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
+    data = load_training_data(opts.data, opts.images)
+    if len(data.names) != len(meta.names):
+        raise ConfigError(f"{opts.weights} predicts {len(meta.names)} classes ({', '.join(meta.names[:5])}) "
+                          f"but {opts.data} has {len(data.names)}; validate on the data it was trained for")
+    for note in data.notes:
+        events.log(note, "warning")
+    device = select_device(opts.device)
+    dataset = DetectionDataset(data.val, opts.imgsz or meta.imgsz, None)
+    loader = build_loader(dataset, RunSampler(len(dataset), shuffle=False), opts.batch, opts.workers)
+    plots = run / "plots" if opts.plots else None
+    result = validate_detector(model.to(device), loader, data, device, plots=plots)
+    for name, value in result.metrics.items():
+        events.metric(0, name, value, "val")
+    results = to_coco_results(result.predictions, data.class_ids)
+    atomic_write_text(run / "predictions.json", json.dumps(results))
+    events.artifact("predictions", run / "predictions.json")
+    table = format_class_table(result.detail)
+    events.log(table)
+    d = result.detail
+    lines = [f"{len(data.val)} val images: mAP50 {d.map50:.4f}  mAP50-95 {d.map:.4f}  "
+             f"P {d.precision:.3f}  R {d.recall:.3f}", table, f"results in {run}"]
+    return ValOutcome(run, result.metrics, lines)

@@ -1,0 +1,36 @@
+"""The one-stage detector: backbone -> neck -> head, each injected (DESIGN rule 2). The criterion
+(assigner + losses) and the postprocess (decode + NMS) are separate callables."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Detector(nn.Module):
+    """``forward(images (B, 3, H, W) float RGB in [0, 1], H and W multiples of 32)`` -> list, one per
+    stride in ``strides`` (ascending, e.g. (8, 16, 32)), of raw maps (B, 4 * reg_max + nc, H/s, W/s): DFL
+    logits first (``view(B, 4, reg_max, h, w)``, ltrb distances in stride units), then class logits.
+
+    ``backbone(x) -> {stride: map}``, ``neck(feats) -> {stride: map}``, ``head(feats) -> list`` (the head
+    has ``nc``, ``reg_max`` and ``strides``).
+    """
+
+    def __init__(self, backbone: nn.Module, neck: nn.Module, head: nn.Module) -> None:
+        super().__init__()
+        self.backbone, self.neck, self.head = backbone, neck, head
+        self.nc: int = head.nc
+        self.reg_max: int = head.reg_max
+        self.strides: tuple[int, ...] = tuple(head.strides)
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        return self.head(self.neck(self.backbone(images)))
+
+    def fuse(self) -> Detector:
+        """Fold every BatchNorm into its conv and every RepVGG block into one 3x3 conv, in place; returns
+        self. Eval-mode outputs stay the same (to float rounding); calling it again changes nothing.
+        A fused model is for inference and export (it has no BN left to train)."""
+        for module in list(self.modules()):  # fusing replaces children: iterate a snapshot
+            if module is not self and callable(getattr(module, "fuse", None)):
+                module.fuse()
+        return self

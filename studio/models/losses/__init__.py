@@ -1,0 +1,1 @@
+"""studio.models.losses."""

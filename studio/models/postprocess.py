@@ -1,0 +1,64 @@
+"""From raw head outputs to detections: flatten, decode (boxes + class scores), then confidence filter and
+NMS. ``decode_outputs`` is part of the exported ONNX graph; ``Postprocess`` runs after it (torch side)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from studio.models.ops.anchors import make_anchors
+from studio.models.ops.dfl import dfl_decode, dist2bbox
+from studio.models.ops.nms import batched_nms, nms
+
+
+def flatten_outputs(outputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """list of (B, C, h_i, w_i), ascending stride -> (B, A, C), A = sum(h_i * w_i), anchors ordered as
+    ``make_anchors`` (stride-major, then row-major); C = 4 * reg_max + nc."""
+    return torch.cat([o.flatten(2) for o in outputs], 2).permute(0, 2, 1)
+
+
+def decode_outputs(outputs: Sequence[torch.Tensor], strides: Sequence[int], reg_max: int) -> torch.Tensor:
+    """Raw maps (B, 4 * reg_max + nc, h_i, w_i) per stride -> (B, A, 4 + nc): xyxy boxes in pixels of the
+    network input, then sigmoid class scores. Torch ops only, no branching on values: ONNX-exportable with
+    dynamic batch and spatial sizes."""
+    flat = flatten_outputs(outputs)
+    points, stride_t = make_anchors(outputs, strides)
+    dist = dfl_decode(flat[..., : 4 * reg_max], reg_max) * stride_t
+    boxes = dist2bbox(dist, points)
+    return torch.cat((boxes, flat[..., 4 * reg_max :].sigmoid()), -1)
+
+
+@dataclass(frozen=True)
+class Postprocess:
+    """``__call__(decoded (B, A, 4 + nc))`` -> list of B tensors (n, 6): x1, y1, x2, y2 (input px), score,
+    class index (float), by descending score."""
+
+    conf: float = 0.25  # keep (box, class) pairs whose score is > conf (validation uses 0.001)
+    iou: float = 0.7  # NMS IoU threshold
+    max_det: int = 300  # detections kept per image after NMS
+    max_nms: int = 3000  # candidates entering NMS per image (highest scores)
+    multi_label: bool = False  # True: every class above conf is a candidate; False: only the best class
+    agnostic: bool = False  # True: NMS across classes; False: boxes of different classes never suppress
+
+    def __call__(self, decoded: torch.Tensor) -> list[torch.Tensor]:
+        return [self.single(d) for d in decoded]
+
+    def single(self, decoded: torch.Tensor) -> torch.Tensor:
+        """One image: (A, 4 + nc) -> (n, 6)."""
+        boxes, scores = decoded[:, :4], decoded[:, 4:]
+        if self.multi_label:
+            idx, cls = (scores > self.conf).nonzero(as_tuple=True)
+            score = scores[idx, cls]
+        else:
+            score, cls = scores.max(1)
+            idx = (score > self.conf).nonzero(as_tuple=True)[0]
+            score, cls = score[idx], cls[idx]
+        boxes = boxes[idx]
+        if score.numel() > self.max_nms:
+            top = score.topk(self.max_nms).indices
+            boxes, score, cls = boxes[top], score[top], cls[top]
+        keep = nms(boxes, score, self.iou) if self.agnostic else batched_nms(boxes, score, cls, self.iou)
+        keep = keep[: self.max_det]
+        return torch.cat((boxes[keep], score[keep, None], cls[keep, None].to(boxes.dtype)), 1)

@@ -1,0 +1,99 @@
+"""Vectorised NMS vs a brute-force greedy loop: identical keep lists, on CPU (and CUDA when present)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from studio.models.ops.nms import batched_nms, nms
+
+
+def ref_iou(a: list[float], b: list[float]) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / (union + 1e-7)
+
+
+def ref_nms(boxes: list[list[float]], scores: list[float], thr: float,
+            classes: list[int] | None = None) -> list[int]:
+    """The textbook greedy loop: visit by descending score (ties in input order), keep a box unless a kept
+    box of its class overlaps it by IoU > thr."""
+    order = sorted(range(len(boxes)), key=lambda i: -scores[i])
+    keep: list[int] = []
+    for i in order:
+        if all(ref_iou(boxes[i], boxes[j]) <= thr or (classes is not None and classes[i] != classes[j])
+               for j in keep):
+            keep.append(i)
+    return keep
+
+
+def random_set(gen: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boxes clustered around a few centres (heavy overlap) with coarse scores (many ties)."""
+    centres = torch.rand(max(1, n // 6), 2, generator=gen, dtype=torch.float64) * 100
+    pick = torch.randint(0, centres.shape[0], (n,), generator=gen)
+    xy = centres[pick] + torch.randn(n, 2, generator=gen, dtype=torch.float64) * 4
+    wh = 10 + torch.rand(n, 2, generator=gen, dtype=torch.float64) * 20
+    boxes = torch.cat((xy - wh / 2, xy + wh / 2), 1)
+    scores = torch.randint(0, 8, (n,), generator=gen).to(torch.float64) / 8
+    return boxes, scores
+
+
+def test_nms_matches_greedy_on_many_random_sets() -> None:
+    gen = torch.Generator().manual_seed(0)
+    for trial in range(150):
+        n = int(torch.randint(1, 70, (1,), generator=gen))
+        boxes, scores = random_set(gen, n)
+        thr = (0.3, 0.5, 0.7, 0.9)[trial % 4]
+        keep = nms(boxes, scores, thr)
+        assert keep.dtype == torch.int64
+        assert keep.tolist() == ref_nms(boxes.tolist(), scores.tolist(), thr), trial
+
+
+def test_batched_nms_matches_per_class_greedy() -> None:
+    gen = torch.Generator().manual_seed(1)
+    for trial in range(80):
+        n = int(torch.randint(1, 60, (1,), generator=gen))
+        boxes, scores = random_set(gen, n)
+        classes = torch.randint(0, 3, (n,), generator=gen)
+        keep = batched_nms(boxes, scores, classes, 0.5)
+        assert keep.tolist() == ref_nms(boxes.tolist(), scores.tolist(), 0.5, classes.tolist()), trial
+
+
+def test_duplicates_ties_and_chains() -> None:
+    box = [0.0, 0.0, 10.0, 10.0]
+    boxes = torch.tensor([box, box, box, [20.0, 20.0, 30.0, 30.0]])
+    scores = torch.tensor([0.5, 0.5, 0.9, 0.5])
+    assert nms(boxes, scores, 0.5).tolist() == [2, 3]  # ties keep input order: 3 comes after 0, 1
+    # a chain where each box overlaps only the next: greedy keeps every other one
+    chain = torch.tensor([[i * 6.0, 0.0, i * 6.0 + 10.0, 10.0] for i in range(9)])
+    chain_scores = torch.linspace(1.0, 0.1, 9)
+    assert nms(chain, chain_scores, 0.2).tolist() == [0, 2, 4, 6, 8]
+
+
+def test_batched_nms_never_suppresses_across_classes() -> None:
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0]] * 4)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    classes = torch.tensor([0, 1, 2, 1])
+    assert batched_nms(boxes, scores, classes, 0.5).tolist() == [0, 1, 2]
+    assert nms(boxes, scores, 0.5).tolist() == [0]
+
+
+def test_empty_inputs() -> None:
+    keep = nms(torch.zeros(0, 4), torch.zeros(0), 0.5)
+    assert keep.shape == (0,) and keep.dtype == torch.int64
+    empty = batched_nms(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.int64), 0.5)
+    assert empty.shape == (0,) and empty.dtype == torch.int64
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_nms_on_cuda_matches_cpu() -> None:
+    gen = torch.Generator().manual_seed(2)
+    for _ in range(20):
+        boxes, scores = random_set(gen, 200)
+        classes = torch.randint(0, 4, (200,), generator=gen)
+        cpu = batched_nms(boxes.float(), scores.float(), classes, 0.6)
+        gpu = batched_nms(boxes.float().cuda(), scores.float().cuda(), classes.cuda(), 0.6)
+        assert gpu.device.type == "cuda"
+        assert gpu.cpu().tolist() == cpu.tolist()
