@@ -11,6 +11,7 @@ import math
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -121,9 +122,14 @@ class EventWriter:
     path: Path | None
     echo: IO[str] | None = None
     _handle: IO[str] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def emit(self, event: Event) -> None:
-        line = encode(event) + "\n"
+        """Thread-safe: the heartbeat thread and the training loop both write."""
+        with self._lock:
+            self._write(encode(event) + "\n")
+
+    def _write(self, line: str) -> None:
         if self.path is not None:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

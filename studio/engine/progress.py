@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections import deque
 
 from studio.events import EventWriter, Progress
 
 HEARTBEAT_S = 5.0
+SILENT_S = 9.0  # the heartbeat thread repeats the last progress when nothing was said for this long
 
 
 class ProgressReporter:
@@ -19,6 +21,27 @@ class ProgressReporter:
         self.times: deque[float] = deque(maxlen=21)
         self.last_emit = 0.0
         self.bar = None
+        self.last: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start_heartbeat(self) -> None:
+        """A daemon thread keeps the heartbeat when one step, a validation or the export takes long."""
+        if self.events is None or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._beat_loop, name="tern-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop_heartbeat(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(1.0):
+            if self.last is not None and time.monotonic() - self.last_emit >= SILENT_S:
+                self.beat(*self.last)
 
     def start_epoch(self, epoch: int, epochs: int, steps: int, done: int) -> None:
         self.close()
@@ -48,6 +71,7 @@ class ProgressReporter:
     def beat(self, epoch: int, global_step: int) -> None:
         """A progress event now (also used as the heartbeat during validation)."""
         self.last_emit = time.monotonic()
+        self.last = (epoch, global_step)
         if self.events is None:
             return
         speed = self.images_per_s()

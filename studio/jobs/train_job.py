@@ -87,12 +87,16 @@ def _train(cfg, run, ckpt, events, dist, stop, bar, on_step) -> TrainOutcome:
     trainer = Trainer(cfg, run, task, events=events, dist=dist, stop=stop, resume=ckpt, on_step=on_step,
                       bar=bar)
     trainer.setup()
-    status = trainer.fit()
-    outcome = TrainOutcome(run, "cancelled" if status == "cancelled" else "ok")
-    if status == "stopped":
-        events.log(f"stopped after --max-steps {cfg.max_steps}; weights/last.pt resumes the run")
-    if status != "cancelled" and dist.is_main:
-        outcome.summary = task.finish(trainer, run, events)
+    trainer.progress.start_heartbeat()
+    try:
+        status = trainer.fit()
+        outcome = TrainOutcome(run, "cancelled" if status == "cancelled" else "ok")
+        if status == "stopped":
+            events.log(f"stopped after --max-steps {cfg.max_steps}; weights/last.pt resumes the run")
+        if status != "cancelled" and dist.is_main:
+            outcome.summary = task.finish(trainer, run, events)
+    finally:
+        trainer.progress.stop_heartbeat()
     ddp.barrier(dist)
     events.finished("cancelled" if status == "cancelled" else "ok",
                     stop.reason if status == "cancelled" else None)
