@@ -43,12 +43,15 @@ FLAGS = {
     "--no-export": ("export", "do not export model.onnx at the end"),
 }
 NEGATED = {"ema", "amp", "export"}
+RESUME_KEEPS = ("device", "workers", "batch")  # what --resume may change besides --epochs
+EXIT_STATUS = ("exit status: 0 trained (or stopped by --max-steps); 1 or 2 an error, told in one line; "
+               "130 cancelled by SIGTERM or Ctrl-C after saving weights/last.pt (--resume continues)")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(subparser=parser, run=None)
     sub = parser.add_subparsers(dest="task", metavar="TASK")
-    p = sub.add_parser("detect", help="train a box detector")
+    p = sub.add_parser("detect", help="train a box detector", epilog=EXIT_STATUS)
     for flag, (dest, kind, text) in OPTIONS.items():
         p.add_argument(flag, dest=dest, type=kind, default=None, help=text)
     for flag, (dest, text) in FLAGS.items():
@@ -85,12 +88,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     from studio.jobs.train_job import run_training
 
     if args.device and wants_launcher(args.device):
-        return launch(list(args.argv), len(parse_devices(args.device)))
+        gpus = parse_devices(args.device)
+        _check_gpus(args.device, gpus)
+        return launch(list(args.argv), len(gpus))
     if args.resume is not None:
         run = args.resume or str(_latest_run(args))
         options = given_options(args)
         epochs = options.pop("epochs", None)
-        keep = {k: v for k, v in options.items() if k in ("device", "workers", "batch")}
+        keep = {k: v for k, v in options.items() if k in RESUME_KEEPS}
+        ignored = sorted(k for k in options if k not in (*RESUME_KEEPS, "project"))
+        if ignored:
+            print(f"tern: ignored with --resume (the run keeps its config.yaml): "
+                  f"{', '.join('--' + k.replace('_', '-') for k in ignored)}", file=sys.stderr)
         outcome = run_training(TrainConfig(), resume=run, resume_epochs=epochs, resume_overrides=keep,
                                events_stdout=args.events, bar=not args.quiet)
     else:
@@ -98,10 +107,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = sys.stderr if args.events else sys.stdout
     for line in outcome.summary:
         print(line, file=out)
+    weights = outcome.run / "weights"
+    if (weights / "last.pt").is_file():
+        best = f"{weights / 'best.pt'} (best epoch), " if (weights / "best.pt").is_file() else ""
+        print(f"weights: {best}{weights / 'last.pt'} (last epoch; --resume continues from it)", file=out)
     if outcome.status == "cancelled":
         print(f"cancelled; resume with: tern train detect --resume {outcome.run}", file=out)
         return 130
     return 0
+
+
+def _check_gpus(spec: str, gpus: list[int]) -> None:
+    """Several GPUs re-launch under torchrun; say what is missing before that prints a page per rank."""
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise ConfigError(f"--device {spec}: no CUDA GPU is available to this process; use --device cpu")
+    missing = [g for g in gpus if g >= count]
+    if missing:
+        raise ConfigError(f"--device {spec}: GPU {missing[0]} does not exist (this machine has {count})")
 
 
 def _latest_run(args: argparse.Namespace) -> Path:

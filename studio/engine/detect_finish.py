@@ -27,7 +27,7 @@ def finish_detect(trainer, run: Path, events: EventWriter) -> list[str]:
 
         plot_results(run / "results.csv", plots / "results.png")
         events.artifact("plot", plots / "results.png")
-    if trainer.cfg.export:
+    if trainer.cfg.export and not trainer.cancelled():
         lines += export_with_parity(model.cpu(), run / "model.onnx", meta, events)
     lines.append(f"run folder: {run}")
     return lines

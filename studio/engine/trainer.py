@@ -217,6 +217,10 @@ class Trainer:
         self.results.add(epoch, metrics)
         self.results.write()
 
+    def cancelled(self) -> bool:
+        """SIGTERM / Ctrl-C arrived (reaching --max-steps is not a cancel)."""
+        return self.stop.is_set() and self.stop.reason != "max_steps"
+
     def eval_model(self) -> nn.Module:
         return self.ema.module if self.ema is not None else unwrap(self.model)
 

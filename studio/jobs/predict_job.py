@@ -64,7 +64,7 @@ def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOut
 
     predictor = load_predictor(opts.weights, imgsz=opts.imgsz or None, device=opts.device, conf=opts.conf,
                                iou=opts.iou)
-    entries, results, skipped, count = [], {}, [], 0
+    entries, results, skipped, count, used = [], {}, [], 0, set()
     for batch in _batches(iter_source(opts.source, skipped), opts.batch):
         dets_list = predictor([rgb for _, _, rgb in batch])
         for (image_id, path, rgb), dets in zip(batch, dets_list, strict=True):
@@ -72,10 +72,11 @@ def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOut
             count += len(dets)
             entries.append({"id": image_id, "file_name": Path(path).name, "width": rgb.shape[1],
                             "height": rgb.shape[0]})
+            out = _output_name(Path(path), used)
             if opts.save_images:
-                _save_image(run / Path(path).name, draw_detections(rgb, dets, predictor.names))
+                _save_image(run / out.name, draw_detections(rgb, dets, predictor.names))
             if opts.save_txt:
-                write_yolo_txt(run / "labels" / f"{Path(path).stem}.txt", dets, rgb.shape[:2])
+                write_yolo_txt(run / "labels" / f"{out.stem}.txt", dets, rgb.shape[:2])
     class_ids = getattr(predictor, "class_ids", None) or list(range(len(predictor.names)))
     atomic_write_text(run / "predictions.json", json.dumps(to_coco_results(results, class_ids)))
     write_images_json(run / "images.json", entries)
@@ -83,6 +84,17 @@ def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOut
     for line in skipped:
         events.log(line, "warning")
     return PredictOutcome(run, len(entries), count, skipped)
+
+
+def _output_name(path: Path, used: set[str]) -> Path:
+    """The image's own file name, or ``<stem>_2<suffix>``, ... when an earlier image of the source had it
+    (a dataset's train/ and val/ folders often reuse names); compared without case (Windows, macOS)."""
+    name, n = Path(path.name), 1
+    while name.stem.lower() in used:
+        n += 1
+        name = Path(f"{path.stem}_{n}{path.suffix}")
+    used.add(name.stem.lower())
+    return name
 
 
 def _batches(items, size: int):

@@ -4,9 +4,12 @@ the final report (validation of best.pt with plots, ONNX export). Every failure 
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from studio.engine.trainer import Trainer
 from studio.errors import CheckpointError, ConfigError
 from studio.events import EventWriter
 from studio.jobs.tasks import TASKS
+from studio.jobs.worker_error import from_worker
 
 
 @dataclass
@@ -53,7 +57,14 @@ def resumed_config(ckpt: dict, epochs: int | None, overrides: dict) -> TrainConf
 def run_training(cfg: TrainConfig, *, resume: Path | str | None = None, resume_epochs: int | None = None,
                  resume_overrides: dict | None = None, events_stdout: bool = False, bar: bool = True,
                  on_step: Callable[[int, list[float]], None] | None = None) -> TrainOutcome:
+    with _signals_restored():
+        return _run(cfg, resume, resume_epochs, resume_overrides, events_stdout, bar, on_step)
+
+
+def _run(cfg, resume, resume_epochs, resume_overrides, events_stdout, bar, on_step) -> TrainOutcome:
     dist = ddp.from_env()
+    stop = StopFlag()
+    stop.install()  # before anything slow: a SIGTERM during set-up still ends with last.pt and `finished`
     ckpt = None
     if resume is not None:
         run, ckpt = resume_source(resume)
@@ -67,15 +78,16 @@ def run_training(cfg: TrainConfig, *, resume: Path | str | None = None, resume_e
         run.mkdir(parents=True, exist_ok=True)
         save_config(cfg, run / "config.yaml")
         events.started(cfg.to_dict(), str(run / "weights" / "last.pt") if ckpt is not None else None)
-    stop = StopFlag()
-    stop.install()
     try:
         return _train(cfg, run, ckpt, events, dist, stop, bar, on_step)
     except KeyboardInterrupt:
         events.finished("cancelled", "interrupted")
         raise
     except BaseException as exc:
-        events.finished("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        error = from_worker(exc)  # a corrupt image found by a loader worker: its own one-line message
+        events.finished("failed", f"{type(error).__name__}: {error}", traceback.format_exc())
+        if error is not exc:
+            raise error from exc
         raise
     finally:
         events.close()
@@ -95,9 +107,26 @@ def _train(cfg, run, ckpt, events, dist, stop, bar, on_step) -> TrainOutcome:
             events.log(f"stopped after --max-steps {cfg.max_steps}; weights/last.pt resumes the run")
         if status != "cancelled" and dist.is_main:
             outcome.summary = task.finish(trainer, run, events)
+            if trainer.cancelled():  # a cancel during the final report: the weights are saved, no export
+                status, outcome.status = "cancelled", "cancelled"
     finally:
         trainer.progress.stop_heartbeat()
     ddp.barrier(dist)
     events.finished("cancelled" if status == "cancelled" else "ok",
                     stop.reason if status == "cancelled" else None)
     return outcome
+
+
+@contextmanager
+def _signals_restored():
+    """StopFlag takes SIGTERM and SIGINT for the run; give the caller (a test, the GUI's in-process use)
+    its own handlers back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

@@ -9,9 +9,11 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.engine.data_source import TrainingData, load_training_data
 from studio.engine.run_dir import next_run_dir
-from studio.errors import ConfigError
+from studio.errors import ConfigError, DatasetFormatError
 from studio.events import EventWriter
+from studio.jobs.worker_error import from_worker
 from studio.utils.atomic import atomic_write_text
 
 
@@ -43,8 +45,11 @@ def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
     try:
         outcome = _val(opts, run, events)
     except BaseException as exc:
-        events.finished("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        error = from_worker(exc)
+        events.finished("failed", f"{type(error).__name__}: {error}", traceback.format_exc())
         events.close()
+        if error is not exc:
+            raise error from exc
         raise
     events.finished("ok")
     events.close()
@@ -55,7 +60,6 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.data.detection import DetectionDataset
     from studio.data.loader import build_loader
     from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
-    from studio.engine.data_source import load_training_data
     from studio.engine.detect_finish import format_class_table
     from studio.engine.device import select_device
     from studio.engine.run_sampler import RunSampler
@@ -63,7 +67,7 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.evaluation.coco_map import to_coco_results
 
     model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
-    data = load_training_data(opts.data, opts.images)
+    data = load_val_data(opts.data, opts.images)
     if len(data.names) != len(meta.names):
         raise ConfigError(f"{opts.weights} predicts {len(meta.names)} classes ({', '.join(meta.names[:5])}) "
                           f"but {opts.data} has {len(data.names)}; validate on the data it was trained for")
@@ -85,3 +89,33 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     lines = [f"{len(data.val)} val images: mAP50 {d.map50:.4f}  mAP50-95 {d.map:.4f}  "
              f"P {d.precision:.3f}  R {d.recall:.3f}", table, f"results in {run}"]
     return ValOutcome(run, result.metrics, lines)
+
+
+def load_val_data(path: str, images: str = "") -> TrainingData:
+    """What ``tern val`` validates on: the source's val split, chosen as training chose it; a source
+    without training images (a val-only COCO json such as instances_val2017.json) validates whole."""
+    try:
+        return load_training_data(path, images)
+    except DatasetFormatError:
+        data = _val_only(path, images)
+        if data is None:
+            raise
+        return data
+
+
+def _val_only(path: str, images: str) -> TrainingData | None:
+    """Every image of a source that has no training split; None when it has one (or no images)."""
+    from studio.data.records import records_from_dataset
+    from studio.io.dataset import load_dataset
+
+    dataset, problems = load_dataset(Path(path), images_dir=images or None)
+    if any(s.split == "train" for s in dataset.samples):
+        return None
+    records = records_from_dataset(dataset, None)
+    if not records or not dataset.categories:
+        return None
+    cats = sorted(dataset.categories, key=lambda c: c.id)
+    errors = [p for p in problems if p.severity == "error"]
+    notes = [f"{len(errors)} label problems were skipped (first: {errors[0]}); `tern data check {path}` "
+             "lists them all"] if errors else []
+    return TrainingData([], records, [c.name for c in cats], [c.id for c in cats], notes)

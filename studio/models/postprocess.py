@@ -55,10 +55,10 @@ class Postprocess:
             score, cls = scores.max(1)
             idx = (score > self.conf).nonzero(as_tuple=True)[0]
             score, cls = score[idx], cls[idx]
-        boxes = boxes[idx]
-        if score.numel() > self.max_nms:
+        if score.numel() > self.max_nms:  # cap before gathering boxes (conf 0.001 passes ~all of A * nc)
             top = score.topk(self.max_nms).indices
-            boxes, score, cls = boxes[top], score[top], cls[top]
+            idx, score, cls = idx[top], score[top], cls[top]
+        boxes = boxes[idx]
         keep = nms(boxes, score, self.iou) if self.agnostic else batched_nms(boxes, score, cls, self.iou)
         keep = keep[: self.max_det]
         return torch.cat((boxes[keep], score[keep, None], cls[keep, None].to(boxes.dtype)), 1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from studio.models.ops import nms as nms_module
+from studio.models.ops.boxes import box_iou
 from studio.models.ops.nms import batched_nms, nms
 
 
@@ -59,6 +61,28 @@ def test_batched_nms_matches_per_class_greedy() -> None:
         classes = torch.randint(0, 3, (n,), generator=gen)
         keep = batched_nms(boxes, scores, classes, 0.5)
         assert keep.tolist() == ref_nms(boxes.tolist(), scores.tolist(), 0.5, classes.tolist()), trial
+
+
+@pytest.mark.parametrize("rows", [1, 4, 9])
+def test_per_class_runs_across_iou_blocks_match_greedy(monkeypatch, rows: int) -> None:
+    """Many classes, small IoU blocks: class runs start and end inside blocks and span several of them."""
+    monkeypatch.setattr(nms_module, "ROWS", rows)
+    gen = torch.Generator().manual_seed(10 + rows)
+    for trial in range(25):
+        n = int(torch.randint(1, 90, (1,), generator=gen))
+        boxes, scores = random_set(gen, n)
+        classes = torch.randint(0, int(torch.randint(1, 15, (1,), generator=gen)), (n,), generator=gen)
+        thr = (0.3, 0.5, 0.7)[trial % 3]
+        keep = batched_nms(boxes, scores, classes, thr)
+        assert keep.tolist() == ref_nms(boxes.tolist(), scores.tolist(), thr, classes.tolist()), trial
+        assert nms(boxes, scores, thr).tolist() == ref_nms(boxes.tolist(), scores.tolist(), thr), trial
+
+
+def test_block_iou_is_box_iou_bit_for_bit() -> None:
+    boxes, _ = random_set(torch.Generator().manual_seed(3), 40)
+    for dtype in (torch.float32, torch.float64):
+        b = boxes.to(dtype)
+        assert torch.equal(nms_module._block_iou(b[:15], b[10:]), box_iou(b[:15], b[10:]))
 
 
 def test_duplicates_ties_and_chains() -> None:
