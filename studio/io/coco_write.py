@@ -178,7 +178,11 @@ def save_coco_splits(dataset: Dataset, out_dir: Path | str, *, images: str = "li
     out_dir = Path(out_dir)
     counts: Counter[str] = Counter()
     groups: dict[str, list[Sample]] = {}
-    for sample in dataset.samples:
+    # image ids are numbered over the whole dataset, so no two split files share one (predictions of the
+    # folder as one dataset stay unambiguous)
+    ids = _assign_ids([s.id for s in dataset.samples], counts, "image_ids")
+    for sample, image_id in zip(dataset.samples, ids, strict=True):
+        sample = replace(sample, id=image_id)
         split = sample.split if sample.split in SPLITS else "train"
         counts["unknown_split"] += sample.split not in SPLITS
         groups.setdefault(split, []).append(sample)
