@@ -4,14 +4,13 @@ annotated images, YOLO rows (--save-txt), predictions.json (COCO results) and im
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.engine.run_dir import next_run_dir
 from studio.events import EventWriter
+from studio.jobs.job_run import run_job
 from studio.utils.atomic import atomic_write_text
 
 
@@ -39,20 +38,7 @@ class PredictOutcome:
 
 
 def run_predict(opts: PredictOptions, events_stdout: bool = False) -> PredictOutcome:
-    run = next_run_dir(opts.project, "detect", opts.name)
-    events = EventWriter(run / "events.jsonl", echo=sys.stdout if events_stdout else None)
-    events.started({"command": "predict", **opts.__dict__})
-    try:
-        outcome = _predict(opts, run, events)
-    except BaseException as exc:
-        import traceback
-
-        events.finished("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        events.close()
-        raise
-    events.finished("ok")
-    events.close()
-    return outcome
+    return run_job("predict", opts, _predict, events_stdout=events_stdout)
 
 
 def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOutcome:

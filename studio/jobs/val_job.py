@@ -4,16 +4,13 @@ predictions.json (COCO results with the dataset's image and category ids) in ``r
 from __future__ import annotations
 
 import json
-import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.engine.data_source import TrainingData, load_training_data
-from studio.engine.run_dir import next_run_dir
 from studio.errors import ConfigError, DatasetFormatError
 from studio.events import EventWriter
-from studio.jobs.worker_error import from_worker
+from studio.jobs.job_run import run_job
 from studio.utils.atomic import atomic_write_text
 
 
@@ -39,21 +36,7 @@ class ValOutcome:
 
 
 def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
-    run = next_run_dir(opts.project, "detect", opts.name)
-    events = EventWriter(run / "events.jsonl", echo=sys.stdout if events_stdout else None)
-    events.started({"command": "val", **opts.__dict__})
-    try:
-        outcome = _val(opts, run, events)
-    except BaseException as exc:
-        error = from_worker(exc)
-        events.finished("failed", f"{type(error).__name__}: {error}", traceback.format_exc())
-        events.close()
-        if error is not exc:
-            raise error from exc
-        raise
-    events.finished("ok")
-    events.close()
-    return outcome
+    return run_job("val", opts, _val, events_stdout=events_stdout)
 
 
 def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
