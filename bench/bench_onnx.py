@@ -11,12 +11,13 @@ the filter alone; ``bench_nms.py`` times NMS on thousands of candidates.
 For reference (issue 4): YOLOv8n ONNX took 8.7 ms at 320 and 31.6 ms at 640 on this 2-core machine; the
 goal is < 0.8x of that (7.0 / 25.3 ms).
 
-    python bench/bench_onnx.py [--imgsz 320 640] [--backbones elan repvgg] [--runs 50]
+    python bench/bench_onnx.py [--imgsz 320 640] [--backbones elan repvgg] [--necks pan] [--runs 50]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import tempfile
@@ -60,6 +61,7 @@ def test_image(seed: int = 0) -> np.ndarray:
 
 
 def session(path: Path, threads: int):
+    """An onnxruntime CPU session of ``path`` running ``threads`` intra-op threads."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -68,10 +70,11 @@ def session(path: Path, threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def figures_for(backbone: str, imgsz: int, folder: Path, image: np.ndarray, threads: int,
+def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.ndarray, threads: int,
                 runs: int, rounds: int) -> dict[str, float]:
-    model = build_detector(ModelConfig(scale="n", backbone=backbone, neck="pan", nc=80))
-    path = export_onnx(model, folder / f"{backbone}_{imgsz}.onnx", imgsz)
+    """Export the untrained n detector at ``imgsz`` into ``folder`` and time the three stages on ``image``."""
+    model = build_detector(ModelConfig(scale="n", backbone=backbone, neck=neck, nc=80))
+    path = export_onnx(model, folder / f"{backbone}_{neck}_{imgsz}.onnx", imgsz)
     sess = session(path, threads)
     batch, _ = letterbox_batch([image], imgsz)
     decoded = torch.from_numpy(sess.run(["decoded"], {"images": batch})[0])
@@ -79,7 +82,7 @@ def figures_for(backbone: str, imgsz: int, folder: Path, image: np.ndarray, thre
     pre_ms = median_ms(lambda: letterbox_batch([image], imgsz), runs, rounds)
     model_ms = median_ms(lambda: sess.run(["decoded"], {"images": batch}), runs, rounds)
     post_ms = median_ms(lambda: post(decoded), runs, rounds)
-    key = f"{backbone}-pan-n {imgsz}"
+    key = f"{backbone}-{neck}-n {imgsz}"
     return {f"{key} pre_ms": pre_ms, f"{key} model_ms": model_ms, f"{key} post_ms": post_ms,
             f"{key} total_ms": pre_ms + model_ms + post_ms,
             f"{key} model_vs_yolov8n": model_ms / YOLOV8N_MS[imgsz] if imgsz in YOLOV8N_MS else float("nan")}
@@ -89,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--imgsz", type=int, nargs="+", default=[320, 640])
     parser.add_argument("--backbones", nargs="+", default=["elan", "repvgg"])
+    parser.add_argument("--necks", nargs="+", default=["pan"])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -99,9 +103,9 @@ def main() -> None:
                                        "intra_op_num_threads": args.threads, "image": "1280x720"}
     image = test_image()
     with tempfile.TemporaryDirectory() as tmp:
-        for backbone in args.backbones:
+        for backbone, neck in itertools.product(args.backbones, args.necks):
             for imgsz in args.imgsz:
-                figures.update(figures_for(backbone, imgsz, Path(tmp), image, args.threads, args.runs,
+                figures.update(figures_for(backbone, neck, imgsz, Path(tmp), image, args.threads, args.runs,
                                            args.rounds))
     print_figures("onnx_cpu", figures)
 

@@ -19,7 +19,7 @@ import torch
 
 from studio.models.ops.boxes import box_area
 
-ROWS = 128  # boxes per block of the IoU computation (a block is ROWS x at most N IoUs)
+ROWS = 256  # boxes per IoU block (ROWS x at most N IoUs; fastest on CPU of 64..1024 for N = 3000)
 
 
 def _block_iou(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
