@@ -44,7 +44,13 @@ class DetectTask:
                            nc=len(self.data.names))
 
     def build_model(self) -> nn.Module:
-        return build_detector(self.model_config())
+        """channels_last: about 1.22x faster CPU training steps (bench/bench_train.py). The RepVGG stem stays
+        NCHW: oneDNN's NHWC weight gradient of a strided 1x1 conv with < 16 input channels corrupts memory
+        (oneDNN issue #6035)."""
+        model = build_detector(self.model_config()).to(memory_format=torch.channels_last)
+        if self.cfg.backbone == "repvgg":
+            model.backbone.stem.to(memory_format=torch.contiguous_format)
+        return model
 
     def build_criterion(self, model: nn.Module):
         from studio.models.losses.detection import DetectionLoss
