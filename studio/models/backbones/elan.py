@@ -5,16 +5,16 @@ stem 3x3 s2 -> [down s2, ELAN] x 4 -> SPPF; returns the stride 8, 16 and 32 maps
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
+from studio.models.backbones.staged import StagedBackbone
 from studio.models.layers import ELAN, SPPF, Conv, MPDown, make_divisible, scaled_depth
 
 BASE_CHANNELS = (64, 128, 256, 512, 1024)  # stem, then stages at strides 4, 8, 16, 32 (width 1.0)
 BASE_DEPTHS = (3, 6, 6, 3)  # 3x3 convs in the ELAN of each stage (depth 1.0)
 
 
-class ELANBackbone(nn.Module):
+class ELANBackbone(StagedBackbone):
     """(B, 3, H, W) -> {8: (B, C8, H/8, W/8), 16: (B, C16, ...), 32: (B, C32, ...)}; ``out_channels`` gives
     C8, C16, C32. ``down`` is "conv" (3x3 stride-2 Conv) or "mp" (YOLOv7's max-pool + conv transition)."""
 
@@ -35,16 +35,6 @@ class ELANBackbone(nn.Module):
             stages.append(nn.Sequential(*layers))
         self.stages = nn.ModuleList(stages)
         self.out_channels = {8: ch[2], 16: ch[3], 32: ch[4]}
-
-    def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
-        x = self.stem(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            stride = 4 * 2**i
-            if stride in self.out_channels:
-                out[stride] = x
-        return out
 
 
 def elan(width: float, depth: float, **overrides) -> ELANBackbone:

@@ -6,9 +6,9 @@ stem RepConv s2 -> [RepConv s2, (CSP-)RepBlock] x 4 -> SimSPPF; returns the stri
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
+from studio.models.backbones.staged import StagedBackbone
 from studio.models.layers import SPPF, make_divisible, scaled_depth
 from studio.models.rep import CSPRepBlock, RepBlock, RepConv
 
@@ -16,7 +16,7 @@ BASE_CHANNELS = (64, 128, 256, 512, 1024)  # stem, then stages at strides 4, 8, 
 BASE_DEPTHS = (3, 6, 9, 3)  # RepConvs in the RepBlock of each stage (depth 1.0)
 
 
-class RepVGGBackbone(nn.Module):
+class RepVGGBackbone(StagedBackbone):
     """(B, 3, H, W) -> {8: (B, C8, H/8, W/8), 16: ..., 32: ...}; ``out_channels`` gives C8, C16, C32.
     ``csp_e``: stages are CSP-wrapped RepBlocks running on ``csp_e`` of the channels (YOLOv6 m/l style);
     None gives plain RepBlocks on all channels (YOLOv6 n/s style, about 4x the FLOPs per block)."""
@@ -38,16 +38,6 @@ class RepVGGBackbone(nn.Module):
             stages.append(nn.Sequential(*layers))
         self.stages = nn.ModuleList(stages)
         self.out_channels = {8: ch[2], 16: ch[3], 32: ch[4]}
-
-    def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
-        x = self.stem(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
-            stride = 4 * 2**i
-            if stride in self.out_channels:
-                out[stride] = x
-        return out
 
 
 def repvgg(width: float, depth: float, **overrides) -> RepVGGBackbone:
