@@ -10,7 +10,6 @@ import json
 import math
 import os
 import socket
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -161,10 +160,6 @@ class EventWriter:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def stdout_echo(enabled: bool) -> IO[str] | None:
-    return sys.stdout if enabled else None
 
 
 def _plain(value: Any) -> Any:

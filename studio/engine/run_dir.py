@@ -16,10 +16,3 @@ def next_run_dir(project: Path | str, task: str, name: str = "") -> Path:
         n += 1
     return candidate
 
-
-def weights_dir(run: Path) -> Path:
-    return run / "weights"
-
-
-def plots_dir(run: Path) -> Path:
-    return run / "plots"
