@@ -17,7 +17,7 @@ from report import print_figures  # bench/ is on sys.path when a bench runs as a
 from torch.utils.flop_counter import FlopCounterMode
 
 from studio.models.config import ModelConfig
-from studio.models.registry import BACKBONES, NECKS, build_detector
+from studio.models.registry import NECKS, SCALED_BACKBONES, build_detector
 
 
 def gflops(model: torch.nn.Module, imgsz: int) -> float:
@@ -40,7 +40,7 @@ def figures_for(cfg: ModelConfig) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["n", "s", "m"])
-    parser.add_argument("--backbones", nargs="+", default=list(BACKBONES))
+    parser.add_argument("--backbones", nargs="+", default=list(SCALED_BACKBONES))
     parser.add_argument("--necks", nargs="+", default=list(NECKS))
     parser.add_argument("--nc", type=int, default=80)
     args = parser.parse_args()

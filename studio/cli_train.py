@@ -14,12 +14,14 @@ HELP = "train a model on a dataset (detect; pose and denoise arrive with their i
 OPTIONS = {
     "--data": ("data", str, "data.yaml (or its folder), a COCO json, or a .tern project"),
     "--images": ("images", str, "image folder of a COCO json, when not found by convention"),
-    "--arch": ("arch", str, "detector family: yolo (the one-stage detector)"),
+    "--arch": ("arch", str, "detector family: yolo (one-stage, default) or faster_rcnn (two-stage, FPN)"),
     "--model": ("model", str, "size: n, s or m (depth and width multipliers)"),
     "--backbone": ("backbone", str, "elan or repvgg (or any backbone of the zoo)"),
     "--neck": ("neck", str, "pan, fpn or bifpn"),
     "--assigner": ("assigner", str, "tal (task-aligned, default) or simota"),
-    "--imgsz": ("imgsz", int, "square input size, a multiple of 32 (default 640)"),
+    "--imgsz": ("imgsz", int, "input size, a multiple of 32: yolo's square side (default 640), "
+                                 "faster_rcnn's short side (800)"),
+    "--max-size": ("max_size", int, "faster_rcnn: the long side is at most this (default 1333)"),
     "--epochs": ("epochs", int, "total epochs (default 100); with --resume, a larger value extends the run"),
     "--batch": ("batch", int, "images per step over all GPUs (default 16)"),
     "--device": ("device", str, "cpu, cuda, 0, or 0,1 for several GPUs (DDP); default: GPU 0 if any"),
@@ -75,7 +77,7 @@ def build_config(args: argparse.Namespace):
 
     base = load_config(args.config).to_dict() if args.config else {}
     values = {**base, **given_options(args), "task": args.train_task}
-    config = TrainConfig.from_dict(values)
+    config = TrainConfig.for_arch(values)
     if not config.data:
         raise ConfigError("tern train: --data is required (a data.yaml, COCO json or .tern project)")
     return config

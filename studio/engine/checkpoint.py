@@ -25,6 +25,7 @@ class CheckpointMeta:
     class_ids: list[int]
     imgsz: int
     model_config: ModelConfig
+    max_size: int = 0  # faster_rcnn: the long-side cap of its input (imgsz is the short side)
 
 
 def save_checkpoint(path: Path | str, payload: dict[str, Any]) -> None:
@@ -51,7 +52,7 @@ def load_checkpoint(path: Path | str) -> dict[str, Any]:
 
 def checkpoint_meta(ckpt: dict[str, Any]) -> CheckpointMeta:
     return CheckpointMeta(list(ckpt["names"]), [int(i) for i in ckpt["class_ids"]], int(ckpt["imgsz"]),
-                          ModelConfig.from_dict(ckpt["model_config"]))
+                          ModelConfig.from_dict(ckpt["model_config"]), int(ckpt.get("max_size", 0)))
 
 
 def model_from_checkpoint(ckpt: dict[str, Any]) -> tuple[torch.nn.Module, CheckpointMeta]:

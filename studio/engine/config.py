@@ -15,6 +15,16 @@ TASKS = ("detect",)
 OPTIMIZERS = ("auto", "sgd", "adamw")
 
 
+RCNN_LR_PER_16 = 0.02  # faster_rcnn: SGD lr for 16 images per step, scaled linearly with the batch
+# what --arch changes unless given: Faster R-CNN's "1x" recipe (the reference size m; 12 epochs, lr x0.1
+# after 8 and 11; SGD momentum 0.9, weight decay 1e-4; short side 800; flips only)
+ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
+    "faster_rcnn": {"model": "m", "backbone": "resnet50", "neck": "fpn", "imgsz": 800, "epochs": 12,
+                    "batch": 4, "optimizer": "sgd", "momentum": 0.9, "weight_decay": 1e-4,
+                    "lr_steps": (8 / 12, 11 / 12), "warmup_epochs": 0.5},
+}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
@@ -27,7 +37,8 @@ class TrainConfig:
     backbone: str = "elan"          # a BACKBONES name
     neck: str = "pan"               # a NECKS name
     assigner: str = "tal"           # tal (task-aligned) | simota
-    imgsz: int = 640                # square network input, a multiple of 32
+    imgsz: int = 640                # square network input, a multiple of 32 (faster_rcnn: the short side)
+    max_size: int = 1333            # faster_rcnn: the long side is at most this
     epochs: int = 100               # total epochs (resume with a larger value extends a run)
     batch: int = 16                 # images per step over all processes
     device: str = ""                # "" auto, cpu, cuda, 0, 0,1
@@ -42,6 +53,7 @@ class TrainConfig:
     weight_decay: float = 5e-4      # applied to conv and linear weights only
     warmup_epochs: float = 3.0      # linear warmup (at least 100 steps when the run is long enough)
     cosine: bool = False            # cosine decay instead of linear
+    lr_steps: tuple[float, ...] = ()  # step schedule: lr x0.1 after each of these fractions of the run
     ema: bool = True                # keep an exponential moving average of the weights
     amp: bool = True                # mixed precision on CUDA (fp32 again when the loss turns non-finite)
     grad_clip: float = 10.0         # max gradient norm
@@ -57,6 +69,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"task {self.task!r} is not one of {', '.join(TASKS)}")
+        from studio.models.registry import ARCHS
+
+        if self.arch not in ARCHS:
+            raise ConfigError(f"--arch {self.arch!r}: choose one of {', '.join(ARCHS)}")
         if self.imgsz < 32 or self.imgsz % 32:
             raise ConfigError(f"--imgsz {self.imgsz}: use a multiple of 32 (e.g. 320, 640)")
         if self.epochs < 1 or self.batch < 1:
@@ -65,7 +81,10 @@ class TrainConfig:
             raise ConfigError(f"--optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain YAML-safe values (tuples become lists)."""
+        values = asdict(self)
+        values["lr_steps"] = list(self.lr_steps)
+        return values
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -75,9 +94,21 @@ class TrainConfig:
             raise ConfigError(f"unknown config keys: {', '.join(unknown)} "
                               f"(known: {', '.join(sorted(known))})")
         values = dict(data)
+        if "lr_steps" in values:
+            values["lr_steps"] = tuple(float(v) for v in values["lr_steps"] or ())
         if isinstance(values.get("augment"), dict):
             values["augment"] = _augment_from_dict(values["augment"])
         return cls(**values)
+
+    @classmethod
+    def for_arch(cls, values: dict[str, Any]) -> TrainConfig:
+        """A config from ``values`` over the defaults of their arch (ARCH_DEFAULTS; the "1x" recipe for
+        faster_rcnn, whose lr0 scales linearly with the batch unless given)."""
+        arch = values.get("arch", cls.arch)
+        merged = {**ARCH_DEFAULTS.get(arch, {}), **values}
+        if arch in ARCH_DEFAULTS and "lr0" not in values:
+            merged["lr0"] = RCNN_LR_PER_16 * merged.get("batch", cls.batch) / 16
+        return cls.from_dict(merged)
 
     def with_(self, **changes: Any) -> TrainConfig:
         return replace(self, **changes)

@@ -38,6 +38,12 @@ def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWrit
     from studio.export.onnx import export_onnx
     from studio.export.parity import check_parity
 
+    if meta.model_config.arch == "faster_rcnn":
+        if half:
+            from studio.errors import ExportError
+
+            raise ExportError("--half is not available for faster_rcnn exports (float32 only)")
+        return _export_rcnn(model, out, meta, events, imgsz)
     model = model.eval().fuse()
     imgsz = imgsz or meta.imgsz
     export_onnx(model, out, imgsz, dynamic_batch=dynamic_batch, half=half, names=meta.names,
@@ -45,6 +51,22 @@ def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWrit
     events.artifact("onnx", out)
     report = check_parity(model, out, imgsz, batches=(1, 4) if dynamic_batch else (1,))
     text = report.format()
+    events.log(f"ONNX parity: {text}")
+    return [f"exported {out}", f"parity: {text}"]
+
+
+def _export_rcnn(model, out: Path, meta: CheckpointMeta, events: EventWriter, imgsz: int) -> list[str]:
+    """The two-stage detector: one image on a square canvas that holds any resized image (side = the
+    long-side cap, rounded up to 32), batch 1, float32."""
+    from studio.export.onnx_rcnn import check_rcnn_parity, export_rcnn_onnx
+
+    max_size = meta.max_size or meta.imgsz
+    canvas = imgsz or 32 * -(-max_size // 32)
+    model = model.eval().fuse()
+    export_rcnn_onnx(model, out, canvas, min_size=meta.imgsz, max_size=max_size, names=meta.names,
+                     class_ids=meta.class_ids)
+    events.artifact("onnx", out)
+    text = check_rcnn_parity(model, out, canvas).format()
     events.log(f"ONNX parity: {text}")
     return [f"exported {out}", f"parity: {text}"]
 

@@ -44,12 +44,16 @@ class DetectTask:
                            nc=len(self.data.names))
 
     def build_model(self) -> nn.Module:
-        """channels_last: about 1.22x faster CPU training steps (bench/bench_train.py). The RepVGG stem stays
-        NCHW: oneDNN's NHWC weight gradient of a strided 1x1 conv with < 16 input channels corrupts memory
-        (oneDNN issue #6035)."""
+        """channels_last: about 1.22x faster CPU training steps (bench/bench_train.py). Strided 1x1 convs
+        with fewer than 16 input channels (the RepVGG stems' 1x1 branch) stay NCHW: oneDNN's NHWC weight
+        gradient of such a conv corrupts memory (oneDNN issue #6035)."""
         model = build_detector(self.model_config()).to(memory_format=torch.channels_last)
         if self.cfg.backbone == "repvgg":
             model.backbone.stem.to(memory_format=torch.contiguous_format)
+        for conv in model.modules():
+            if isinstance(conv, nn.Conv2d) and conv.kernel_size == (1, 1) and conv.stride != (1, 1) \
+                    and conv.in_channels < 16:
+                conv.to(memory_format=torch.contiguous_format)
         return model
 
     def build_criterion(self, model: nn.Module):
@@ -66,8 +70,18 @@ class DetectTask:
         c = self.cfg
         train = DetectionDataset(self.data.train, c.imgsz, c.augment, seed=c.seed, epochs=epochs,
                                  cache=c.cache)
-        val = DetectionDataset(self.data.val, c.imgsz, None, seed=c.seed, cache=c.cache)
-        return train, val
+        return train, self.val_dataset(self.data.val, c.imgsz, c.max_size, cache=c.cache)
+
+    @staticmethod
+    def val_dataset(records, imgsz: int, max_size: int = 0, cache: bool = False) -> DetectionDataset:
+        """Validation items as this detector family sees them (letterboxed to imgsz x imgsz)."""
+        del max_size  # square inputs
+        return DetectionDataset(records, imgsz, None, cache=cache)
+
+    @staticmethod
+    def forward(model: nn.Module, images: torch.Tensor, targets: torch.Tensor):
+        """The training forward whose outputs the criterion takes (the one-stage model needs no targets)."""
+        return model(images)
 
     @staticmethod
     def batch_inputs(batch: dict[str, Any], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:

@@ -48,8 +48,11 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig, total_steps: int) -> tor
 
 
 def lr_factor(epoch_float: float, cfg: TrainConfig) -> float:
-    """Decay factor of lr0 at a fractional epoch: 1 -> lrf linearly or by a cosine."""
+    """Decay factor of lr0 at a fractional epoch: x0.1 after each of ``lr_steps`` (fractions of the run)
+    when there are any, else 1 -> lrf linearly or by a cosine."""
     t = min(max(epoch_float / cfg.epochs, 0.0), 1.0)
+    if cfg.lr_steps:
+        return 0.1 ** sum(t >= step for step in cfg.lr_steps)
     if cfg.cosine:
         return cfg.lrf + (1 - cfg.lrf) * 0.5 * (1 + math.cos(math.pi * t))
     return (1 - t) * (1.0 - cfg.lrf) + cfg.lrf

@@ -88,11 +88,15 @@ class Trainer:
     def _initial_weights(self) -> None:
         if not self.cfg.weights or self.resume is not None:
             return
-        copied, total = load_matching(self.model, state_from_weights_file(self.cfg.weights))
+        from studio.models.pretrained import backbone_state
+
+        state = backbone_state(state_from_weights_file(self.cfg.weights), self.cfg.backbone)
+        copied, total = load_matching(self.model, state)
         if copied == 0:
             raise StudioError(f"{self.cfg.weights}: none of its tensors fit this model "
                               f"({self.cfg.arch} {self.cfg.model} {self.cfg.backbone}+{self.cfg.neck}); "
-                              "pick weights of the same architecture")
+                              "pick weights of the same architecture, or an ImageNet checkpoint of the "
+                              "backbone (torchvision or timm names)")
         self.events.log(f"initialised {copied}/{total} tensors from {self.cfg.weights}")
 
     def _restore(self, ckpt: dict) -> None:
@@ -141,7 +145,7 @@ class Trainer:
         set_lr(self.optimizer, s.global_step, self.steps_per_epoch, cfg)
         images, targets = self.task.batch_inputs(batch, self.device)
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
-            loss, parts = self.criterion(self.model(images), targets)
+            loss, parts = self.criterion(self.task.forward(self.model, images, targets), targets)
         if not torch.isfinite(loss):
             self._non_finite(epoch)
             return

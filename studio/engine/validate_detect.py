@@ -15,9 +15,8 @@ from torch import nn
 from studio.data.letterbox import scale_boxes_back
 from studio.engine.data_source import TrainingData
 from studio.evaluation.coco_map import DetectionMetrics, evaluate_detections
-from studio.models.postprocess import Postprocess, decode_outputs
 
-VAL_CONF, VAL_IOU, GRID_IMAGES = 0.001, 0.7, 16
+GRID_IMAGES = 16
 
 
 @dataclass(frozen=True)
@@ -28,16 +27,16 @@ class DetectValResult:
 
 
 @torch.no_grad()
-def predict_loader(model: nn.Module, loader, device: torch.device, heartbeat=None,
-                   conf: float = VAL_CONF, iou: float = VAL_IOU) -> dict[int, np.ndarray]:
-    """Detections per image id in original pixels: (n, 6) x1, y1, x2, y2, score, class index."""
+def predict_loader(model: nn.Module, loader, device: torch.device, heartbeat=None) -> dict[int, np.ndarray]:
+    """Detections per image id in original pixels: (n, 6) x1, y1, x2, y2, score, class index; the model's
+    ``predict`` with its ``val_settings`` (one-stage: conf 0.001, IoU 0.7, multi-label; two-stage: the
+    reference 0.05, 0.5, 100)."""
     model.eval()
-    post = Postprocess(conf=conf, iou=iou, multi_label=True, max_det=300)
     out: dict[int, np.ndarray] = {}
     for i, batch in enumerate(loader):
         images = batch["images"].to(device).float().div_(255)
-        decoded = decode_outputs(model(images), model.strides, model.reg_max)
-        for dets, image_id, size, ratio, pad in zip(post(decoded), batch["image_ids"], batch["orig_sizes"],
+        dets_per_image = model.predict(images, **model.val_settings)
+        for dets, image_id, size, ratio, pad in zip(dets_per_image, batch["image_ids"], batch["orig_sizes"],
                                                     batch["ratios"], batch["pads"], strict=True):
             dets = dets.float().cpu().numpy()
             dets[:, :4] = scale_boxes_back(dets[:, :4], ratio, pad, size)

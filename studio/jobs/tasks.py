@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from studio.engine.detect_task import DetectTask
+from studio.engine.rcnn_task import RCNNDetectTask
 
+# task -> {arch -> the task object's class}: what ``tern train <task> --arch <arch>`` trains
 TASKS = {
-    "detect": DetectTask,
+    "detect": {"yolo": DetectTask, "faster_rcnn": RCNNDetectTask},
 }

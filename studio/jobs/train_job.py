@@ -95,7 +95,7 @@ def _run(cfg, resume, resume_epochs, resume_overrides, events_stdout, bar, on_st
 
 
 def _train(cfg, run, ckpt, events, dist, stop, bar, on_step) -> TrainOutcome:
-    task = TASKS[cfg.task](cfg)
+    task = TASKS[cfg.task][cfg.arch](cfg)
     trainer = Trainer(cfg, run, task, events=events, dist=dist, stop=stop, resume=ckpt, on_step=on_step,
                       bar=bar)
     trainer.setup()

@@ -40,7 +40,6 @@ def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
 
 
 def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
-    from studio.data.detection import DetectionDataset
     from studio.data.loader import build_loader
     from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
     from studio.engine.detect_finish import format_class_table
@@ -48,6 +47,7 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.engine.run_sampler import RunSampler
     from studio.engine.validate_detect import validate_detector
     from studio.evaluation.coco_map import to_coco_results
+    from studio.jobs.tasks import TASKS
 
     model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
     data = load_val_data(opts.data, opts.images)
@@ -57,7 +57,8 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     for note in data.notes:
         events.log(note, "warning")
     device = select_device(opts.device)
-    dataset = DetectionDataset(data.val, opts.imgsz or meta.imgsz, None)
+    task = TASKS["detect"][meta.model_config.arch]
+    dataset = task.val_dataset(data.val, opts.imgsz or meta.imgsz, meta.max_size)
     loader = build_loader(dataset, RunSampler(len(dataset), shuffle=False), opts.batch, opts.workers)
     plots = run / "plots" if opts.plots else None
     result = validate_detector(model.to(device), loader, data, device, plots=plots)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from studio.errors import ConfigError
@@ -32,6 +33,14 @@ def activation(name: str) -> nn.Module:
     if name not in ACTIVATIONS:
         raise ConfigError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
+
+
+def resize_to(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """``x`` (B, C, h, w) resized (nearest) to the spatial size of ``ref``; returned as is when equal (when
+    tracing for export, always resized: the sizes then follow the input's)."""
+    if not torch.jit.is_tracing() and x.shape[-2:] == ref.shape[-2:]:
+        return x
+    return F.interpolate(x, size=ref.shape[-2:], mode="nearest")
 
 
 def fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:

@@ -22,9 +22,21 @@ class Detector(nn.Module):
         self.nc: int = head.nc
         self.reg_max: int = head.reg_max
         self.strides: tuple[int, ...] = tuple(head.strides)
+        # what validation passes to ``predict``: every (box, class) above 0.001 (mAP needs the low scores)
+        self.val_settings = {"conf": 0.001, "iou": 0.7, "max_det": 300}
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         return self.head(self.neck(self.backbone(images)))
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, conf: float = 0.25, iou: float = 0.7,
+                max_det: int = 300) -> list[torch.Tensor]:
+        """Detections per image: (n, 6) x1, y1, x2, y2, score, class index, in input pixels (decode, then
+        ``Postprocess``; multi-label as validation does when conf is below 0.01)."""
+        from studio.models.postprocess import Postprocess, decode_outputs
+
+        post = Postprocess(conf=conf, iou=iou, max_det=max_det, multi_label=conf < 0.01)
+        return post(decode_outputs(self(images), self.strides, self.reg_max))
 
     def fuse(self) -> Detector:
         """Fold every BatchNorm into its conv and every RepVGG block into one 3x3 conv, in place; returns

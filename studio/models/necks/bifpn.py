@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from studio.models.layers import Conv, SeparableConv, make_divisible, scaled_depth
+from studio.models.layers import Conv, SeparableConv, make_divisible, resize_to, scaled_depth
 
 
 class WeightedFusion(nn.Module):
@@ -35,7 +35,6 @@ class BiFPNLayer(nn.Module):
 
     def __init__(self, levels: int, c: int, act: str) -> None:
         super().__init__()
-        self.up = nn.Upsample(scale_factor=2.0, mode="nearest")
         self.down = nn.MaxPool2d(3, 2, 1)
         self.top_down = nn.ModuleList(WeightedFusion(2, c, act) for _ in range(levels - 1))
         self.bottom_up = nn.ModuleList(WeightedFusion(2 if i == levels - 1 else 3, c, act)
@@ -44,19 +43,20 @@ class BiFPNLayer(nn.Module):
     def forward(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
         td = list(xs)
         for i in range(len(xs) - 2, -1, -1):
-            td[i] = self.top_down[i]([xs[i], self.up(td[i + 1])])
+            td[i] = self.top_down[i]([xs[i], resize_to(td[i + 1], xs[i])])
         outs = [td[0]]
         for i in range(1, len(xs)):
-            inputs = [xs[i], self.down(outs[-1])] if i == len(xs) - 1 else [xs[i], td[i], self.down(outs[-1])]
+            down = resize_to(self.down(outs[-1]), xs[i])
+            inputs = [xs[i], down] if i == len(xs) - 1 else [xs[i], td[i], down]
             outs.append(self.bottom_up[i - 1](inputs))
         return outs
 
 
 class BiFPN(nn.Module):
     """{stride: (B, in_channels[s], H/s, W/s)} -> {stride: (B, C, H/s, W/s)} for the same strides
-    (consecutive levels, each twice the previous); C = ``channels`` or 256 * width rounded to 8; the
-    number of layers is ``layers`` or round(3 * depth) (at least 1). Lateral 1x1 Convs bring every input
-    to C channels first."""
+    (ascending; maps are resized to match, no exact 2x ratio assumed); C = ``channels`` or 256 * width
+    rounded to 8; the number of layers is ``layers`` or round(3 * depth) (at least 1). Lateral 1x1 Convs
+    bring every input to C channels first."""
 
     def __init__(self, in_channels: dict[int, int], width: float = 0.25, depth: float = 0.33, *,
                  act: str = "silu", channels: int | None = None, layers: int | None = None) -> None:

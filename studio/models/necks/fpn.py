@@ -6,12 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from studio.models.layers import Conv, make_divisible
+from studio.models.layers import Conv, make_divisible, resize_to
 
 
 class FPN(nn.Module):
     """{stride: (B, in_channels[s], H/s, W/s)} -> {stride: (B, C, H/s, W/s)} for the same strides
-    (consecutive levels, each twice the previous); C = ``channels`` or 256 * width, rounded to 8."""
+    (ascending); C = ``channels`` or 256 * width, rounded to 8. Coarser maps are resized to the finer
+    map's size (nearest), so no exact 2x ratio is assumed."""
 
     def __init__(self, in_channels: dict[int, int], width: float = 0.25, depth: float = 0.33, *,
                  act: str = "silu", channels: int | None = None) -> None:
@@ -21,13 +22,12 @@ class FPN(nn.Module):
         c = channels or make_divisible(256 * width)
         self.lateral = nn.ModuleList(Conv(in_channels[s], c, 1, act=act) for s in self.strides)
         self.output = nn.ModuleList(Conv(c, c, 3, act=act) for _ in self.strides)
-        self.up = nn.Upsample(scale_factor=2.0, mode="nearest")
         self.out_channels = {s: c for s in self.strides}
 
     def forward(self, feats: dict[int, torch.Tensor]) -> dict[int, torch.Tensor]:
         inner = [lat(feats[s]) for lat, s in zip(self.lateral, self.strides, strict=True)]
         for i in range(len(inner) - 2, -1, -1):
-            inner[i] = inner[i] + self.up(inner[i + 1])
+            inner[i] = inner[i] + resize_to(inner[i + 1], inner[i])
         return {s: conv(x) for s, conv, x in zip(self.strides, self.output, inner, strict=True)}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studio.models.registry import BACKBONES, NECKS, SCALES
+from studio.models.registry import BACKBONES, NECKS, SCALED_BACKBONES, SCALES
 
 STRIDES = (8, 16, 32)
 
@@ -21,7 +21,7 @@ def check_maps(maps: dict[int, torch.Tensor], channels: dict[int, int], batch: i
         assert torch.isfinite(x).all()
 
 
-@pytest.mark.parametrize("name", sorted(BACKBONES))
+@pytest.mark.parametrize("name", sorted(SCALED_BACKBONES))
 def test_backbone_gives_strides_8_16_32_with_the_channels_it_states(name):
     depth, width = SCALES["n"]
     backbone = BACKBONES[name](width, depth).eval()
@@ -29,7 +29,7 @@ def test_backbone_gives_strides_8_16_32_with_the_channels_it_states(name):
         check_maps(backbone(torch.rand(2, 3, 64, 96)), backbone.out_channels, 2, 64, 96)
 
 
-@pytest.mark.parametrize("backbone", sorted(BACKBONES))
+@pytest.mark.parametrize("backbone", sorted(SCALED_BACKBONES))
 @pytest.mark.parametrize("neck", sorted(NECKS))
 def test_every_backbone_fits_every_neck(backbone, neck):
     depth, width = SCALES["n"]
@@ -49,7 +49,7 @@ def test_neck_takes_any_channel_counts(neck):
 
 
 def test_width_and_depth_scale_the_backbones():
-    for name in BACKBONES:
+    for name in SCALED_BACKBONES:
         sizes = [params(BACKBONES[name](width, depth)) for depth, width in SCALES.values()]
         assert sizes == sorted(sizes) and sizes[-1] > 8 * sizes[0], (name, sizes)
         n = BACKBONES[name](*reversed(SCALES["n"]))

@@ -12,10 +12,10 @@ from torch import nn
 
 from studio.errors import ConfigError
 from studio.models.config import ModelConfig
-from studio.models.registry import BACKBONES, NECKS, SCALES, build_detector
+from studio.models.registry import NECKS, SCALED_BACKBONES, SCALES, build_detector
 from studio.models.rep import RepConv
 
-COMBOS = [(b, n) for b in sorted(BACKBONES) for n in sorted(NECKS)]
+COMBOS = [(b, n) for b in sorted(SCALED_BACKBONES) for n in sorted(NECKS)]  # the zoo: test_zoo_slow.py
 # fused parameter counts (millions) of the n scale at nc=80 (bench/bench_model.py prints them all)
 N_PARAMS_M = {"pan": (2.0, 3.5), "fpn": (1.2, 2.5), "bifpn": (1.1, 2.5)}
 

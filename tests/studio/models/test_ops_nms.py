@@ -8,27 +8,7 @@ import torch
 from studio.models.ops import nms as nms_module
 from studio.models.ops.boxes import box_iou
 from studio.models.ops.nms import batched_nms, nms
-
-
-def ref_iou(a: list[float], b: list[float]) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / (union + 1e-7)
-
-
-def ref_nms(boxes: list[list[float]], scores: list[float], thr: float,
-            classes: list[int] | None = None) -> list[int]:
-    """The textbook greedy loop: visit by descending score (ties in input order), keep a box unless a kept
-    box of its class overlaps it by IoU > thr."""
-    order = sorted(range(len(boxes)), key=lambda i: -scores[i])
-    keep: list[int] = []
-    for i in order:
-        if all(ref_iou(boxes[i], boxes[j]) <= thr or (classes is not None and classes[i] != classes[j])
-               for j in keep):
-            keep.append(i)
-    return keep
+from studio.models.ops.reference import direct_nms as ref_nms
 
 
 def random_set(gen: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,1 @@
+"""Building blocks shared by the backbone zoo (one block per file)."""
