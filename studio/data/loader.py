@@ -29,7 +29,10 @@ def build_loader(dataset: Dataset, sampler: Sampler[int], batch_size: int, worke
         raise ValueError(f"workers ({workers}) must be >= 0 and batch_size ({batch_size}) >= 1")
     if pin_memory is None:
         pin_memory = torch.cuda.is_available()
+    # its own generator: each new iterator draws a base seed, which must not come from the global RNG (a
+    # resumed run restores that RNG and then starts an iterator; the two-stage detector samples from it)
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers,
+                      generator=torch.Generator().manual_seed(0),
                       collate_fn=collate, pin_memory=pin_memory, drop_last=False,
                       worker_init_fn=worker_init if workers > 0 else None,
                       multiprocessing_context="spawn" if workers > 0 else None,

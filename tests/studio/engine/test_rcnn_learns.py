@@ -12,7 +12,7 @@ from studio.engine.config import TrainConfig
 from studio.jobs.train_job import run_training
 from studio.shapes import make_shapes
 
-LEARN = dict(arch="faster_rcnn", backbone="resnet18", imgsz=128, max_size=160, batch=4, workers=0,
+LEARN = dict(arch="faster_rcnn", model="n", backbone="resnet18", imgsz=128, max_size=160, batch=4, workers=0,
              device="cpu", export=False, patience=0, lr0=0.02, warmup_epochs=2.0)
 
 
@@ -22,7 +22,7 @@ def shapes(tmp_path_factory):
 
 
 def test_faster_rcnn_overfits_eight_shape_images(shapes, tmp_path):
-    cfg = TrainConfig.for_arch({**LEARN, "epochs": 60, "data": str(shapes), "project": str(tmp_path)})
+    cfg = TrainConfig.for_arch({**LEARN, "epochs": 80, "data": str(shapes), "project": str(tmp_path)})
     outcome = run_training(cfg, bar=False)
     assert outcome.status == "ok"
     with open(outcome.run / "results.csv", encoding="utf-8") as handle:
