@@ -1,7 +1,8 @@
 """Predictors of the two-stage detector: each image resized with its aspect kept (short side ``min_size``,
-long side at most ``max_size``) and padded top-left onto the square canvas of the long-side cap (the
-ONNX export's input, so that a checkpoint and its export give the same detections); the same ``RCNNPostprocess`` after both. ``__call__`` as the one-stage
-predictors: list of (H, W, 3) uint8 RGB -> one float32 (n, 6) array per image in original pixels."""
+long side at most ``max_size``) and padded top-left onto the square canvas of the long-side cap (the ONNX
+export's input, so that a checkpoint and its export give the same detections); the same ``RCNNPostprocess``
+after both. ``__call__`` as the one-stage predictors: list of (H, W, 3) uint8 RGB -> one float32 (n, 6)
+array per image in original pixels."""
 
 from __future__ import annotations
 
