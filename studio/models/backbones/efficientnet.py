@@ -20,6 +20,7 @@ from torch import nn
 from studio.models.backbones.mobilenet import ConvPoolHead, TappedBackbone
 from studio.models.blocks.conv_norm_act import ConvNormAct
 from studio.models.blocks.fused_mbconv import FusedMBConv
+from studio.models.blocks.init import init_conv_bn
 from studio.models.blocks.inverted_residual import MBConv, make_divisible
 
 
@@ -103,15 +104,9 @@ class EfficientNet(TappedBackbone):
 def _efficientnet_init(module: nn.Module) -> None:
     """torchvision's EfficientNet init: kaiming-normal (fan out) convs, BN 1 / 0, Linear U(+-1/sqrt(out)),
     zero biases."""
+    init_conv_bn(module)
     for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
+        if isinstance(m, nn.Linear):
             bound = 1.0 / math.sqrt(m.out_features)
             nn.init.uniform_(m.weight, -bound, bound)
             nn.init.zeros_(m.bias)

@@ -20,6 +20,7 @@ from torch import nn
 
 from studio.models.blocks.conv_norm_act import ConvNormAct
 from studio.models.blocks.depthwise_separable import DepthwiseSeparable
+from studio.models.blocks.init import init_conv_bn
 from studio.models.blocks.inverted_residual import InvertedResidual, make_divisible
 from studio.models.blocks.normalize import ImageNetNormalize
 
@@ -36,15 +37,9 @@ V1_SETTING: tuple[tuple[int, int, int], ...] = (
 def tv_init(module: nn.Module, linear_std: float = 0.01) -> None:
     """torchvision's MobileNet init: kaiming-normal (fan out) convs, BN 1 / 0, Linear N(0, std), zero
     biases."""
+    init_conv_bn(module)
     for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
+        if isinstance(m, nn.Linear):
             nn.init.normal_(m.weight, 0, linear_std)
             nn.init.zeros_(m.bias)
 
