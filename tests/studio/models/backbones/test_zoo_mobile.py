@@ -3,74 +3,10 @@ torchvision / timm state-dict names, and their blocks."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
-from studio.models.backbones.mnasnet import mnasnet1_0
-from studio.models.backbones.mobilenet import mobilenet_v1, mobilenet_v2
-from studio.models.backbones.mobilenet_v3 import mobilenet_v3_large, mobilenet_v3_small
 from studio.models.blocks.depthwise_separable import DepthwiseSeparable
 from studio.models.blocks.inverted_residual import InvertedResidual, MBConv, make_divisible
-from studio.models.classify import classifier_on_meta, count_parameters, feature_problems
-
-BUILDERS = {
-    "mobilenet_v1": mobilenet_v1,
-    "mobilenet_v2": mobilenet_v2,
-    "mobilenet_v3_large": mobilenet_v3_large,
-    "mobilenet_v3_small": mobilenet_v3_small,
-    "mnasnet1_0": mnasnet1_0,
-}
-# published classifier parameters, millions
-PUBLISHED = {
-    "mobilenet_v1": (4.23, "timm mobilenetv1_100; paper (Howard et al. 2017) Table 8: 4.2 M"),
-    "mobilenet_v2": (3.504872, "torchvision"),
-    "mobilenet_v3_large": (5.483032, "torchvision"),
-    "mobilenet_v3_small": (2.542856, "torchvision"),
-    "mnasnet1_0": (4.383312, "torchvision"),
-}
-# a few torchvision (timm for V1) state-dict keys per entry: trunk keys, then classifier() keys
-KNOWN_KEYS = {
-    "mobilenet_v1": (["conv_stem.weight", "bn1.running_var", "blocks.0.0.conv_dw.weight",
-                      "blocks.3.5.conv_pw.weight", "blocks.4.1.bn2.bias"], ["classifier.weight"]),
-    "mobilenet_v2": (["features.0.0.weight", "features.1.conv.0.0.weight", "features.1.conv.1.weight",
-                      "features.2.conv.0.1.running_mean", "features.17.conv.2.weight",
-                      "features.17.conv.3.bias"],
-                     ["features.18.0.weight", "features.18.1.weight", "classifier.1.weight"]),
-    "mobilenet_v3_large": (["features.0.0.weight", "features.1.block.1.0.weight",
-                            "features.4.block.2.fc1.weight", "features.15.block.3.1.running_var"],
-                           ["features.16.0.weight", "classifier.0.weight", "classifier.3.bias"]),
-    "mobilenet_v3_small": (["features.1.block.1.fc2.bias", "features.11.block.3.0.weight"],
-                           ["features.12.1.weight", "classifier.0.weight", "classifier.3.weight"]),
-    "mnasnet1_0": (["layers.0.weight", "layers.4.running_mean", "layers.7.bias", "layers.8.0.layers.0.weight",
-                    "layers.13.0.layers.7.weight"],
-                   ["layers.14.weight", "layers.15.bias", "classifier.1.weight"]),
-}
-
-
-@pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_published_parameter_count_and_meta_forward(name: str) -> None:
-    model = classifier_on_meta(BUILDERS[name])
-    published, _source = PUBLISHED[name]
-    assert count_parameters(model) / 1e6 == pytest.approx(published, rel=0.02)
-    assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
-
-
-@pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_feature_contract(name: str) -> None:
-    backbone = BUILDERS[name]()
-    assert feature_problems(backbone, 64) == []
-    assert backbone.act == "relu" if name in ("mobilenet_v1", "mobilenet_v2", "mnasnet1_0") else "silu"
-
-
-@pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_state_dict_names(name: str) -> None:
-    with torch.device("meta"):
-        backbone = BUILDERS[name]()
-        head = backbone.classifier()
-    trunk_keys, head_keys = KNOWN_KEYS[name]
-    assert set(trunk_keys) <= set(backbone.state_dict())
-    assert set(head_keys) <= set(head.state_dict())
-    assert not set(backbone.state_dict()) & set(head.state_dict())
 
 
 def test_make_divisible_matches_torchvision() -> None:

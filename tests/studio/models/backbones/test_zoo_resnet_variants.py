@@ -15,31 +15,6 @@ from studio.models.backbones.sknet import sknet50
 from studio.models.blocks import selective_kernel, split_attention
 from studio.models.blocks.selective_kernel import SelectiveKernel
 from studio.models.blocks.split_attention import RadixSoftmax, SplitAttention
-from studio.models.classify import classifier_on_meta, count_parameters, feature_problems
-
-BUILDS = {f.__name__: f for f in (res2net50_26w_4s, resnest50, sknet50)}
-
-# Published classifier parameter counts in millions, and where they come from.
-PUBLISHED = {
-    "res2net50_26w_4s": (25.70, "paper: Gao et al. 2019 (TPAMI) (timm res2net50_26w_4s: 25.70 M)"),
-    "resnest50": (27.5, "paper: Zhang et al. 2020 (timm resnest50d: 27.48 M)"),
-    "sknet50": (27.5, "paper: Li et al. 2019 (CVPR), Table 1 (timm skresnext50_32x4d: 27.48 M)"),
-}
-
-# Keys of timm's state dicts that must appear: (in the trunk, in the head).
-KEYS = {
-    "res2net50_26w_4s": ({"conv1.weight", "layer1.0.convs.2.weight", "layer1.0.bns.0.running_var",
-                          "layer3.5.conv3.weight", "layer4.0.downsample.1.bias"}, {"fc.weight", "fc.bias"}),
-    "resnest50": ({"conv1.0.weight", "conv1.4.running_mean", "conv1.6.weight", "bn1.weight",
-                   "layer1.0.conv2.conv.weight", "layer1.0.conv2.bn0.weight", "layer2.0.conv2.fc1.bias",
-                   "layer2.0.conv2.bn1.weight", "layer4.2.conv2.fc2.weight", "layer2.0.downsample.1.weight",
-                   "layer2.0.downsample.2.running_var"}, {"fc.weight", "fc.bias"}),
-    "sknet50": ({"layer1.0.conv1.conv.weight", "layer1.0.conv1.bn.weight",
-                 "layer2.0.conv2.paths.1.conv.weight",
-                 "layer2.0.conv2.paths.0.bn.running_mean", "layer3.1.conv2.attn.fc_reduce.weight",
-                 "layer3.1.conv2.attn.bn.bias", "layer4.2.conv2.attn.fc_select.weight",
-                 "layer4.2.conv3.bn.weight", "layer4.0.downsample.0.weight"}, {"fc.weight", "fc.bias"}),
-}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,28 +27,11 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.mark.parametrize("name", sorted(PUBLISHED))
-def test_published_classifier_parameter_count(name):
-    published, _source = PUBLISHED[name]
-    measured = count_parameters(classifier_on_meta(BUILDS[name])) / 1e6
-    assert abs(measured - published) / published < 0.02, (name, measured, published)
-
-
-@pytest.mark.parametrize("name", sorted(BUILDS))
-def test_features_follow_the_zoo_contract(name):
-    torch.manual_seed(0)
-    assert feature_problems(BUILDS[name](), 64) == []
-
-
-@pytest.mark.parametrize("name", sorted(BUILDS))
-def test_classifier_gives_logits_and_published_keys(name):
-    model = classifier_on_meta(BUILDS[name]).eval()  # eval: the attention BNs see 1x1 maps
-    assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
-    assert model.backbone.act == "relu" and isinstance(model.backbone, ResNet)  # the one shared trunk
-    assert model.backbone.out_channels == {4: 256, 8: 512, 16: 1024, 32: 2048}
-    trunk, head = set(model.backbone.state_dict()), set(model.head.state_dict())
-    want_trunk, want_head = KEYS[name]
-    assert want_trunk <= trunk and want_head <= head and not trunk & head
+@pytest.mark.parametrize("build", [res2net50_26w_4s, resnest50, sknet50])
+def test_the_variants_are_the_one_shared_resnet_trunk(build):
+    with torch.device("meta"):
+        backbone = build()
+    assert isinstance(backbone, ResNet) and backbone.out_channels == {4: 256, 8: 512, 16: 1024, 32: 2048}
 
 
 def _randomise_bn(module: torch.nn.Module) -> None:
