@@ -9,9 +9,11 @@ untrained detector scores every class ~1e-5, so nothing passes conf 0.25 and the
 the filter alone; ``bench_nms.py`` times NMS on thousands of candidates.
 
 For reference (issue 4): YOLOv8n ONNX took 8.7 ms at 320 and 31.6 ms at 640 on this 2-core machine; the
-goal is < 0.8x of that (7.0 / 25.3 ms).
+goal is < 0.8x of that (7.0 / 25.3 ms). ``--pose K`` times the pose model instead (nc 1, K keypoints; issue 6:
+YOLOv8n-pose took 9.2 ms at 320 and 31.4 ms at 640 here).
 
     python bench/bench_onnx.py [--imgsz 320 640] [--backbones elan repvgg] [--necks pan] [--runs 50]
+                               [--pose 17]
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from studio.models.postprocess import Postprocess
 from studio.models.registry import build_detector
 
 YOLOV8N_MS = {320: 8.7, 640: 31.6}  # YOLOv8n ONNX on this machine (issue 4)
+YOLOV8N_POSE_MS = {320: 9.2, 640: 31.4}  # YOLOv8n-pose ONNX on this machine (issue 6)
 
 
 def median_ms(fn, runs: int, rounds: int, warmup: int = 5) -> float:
@@ -71,21 +74,25 @@ def session(path: Path, threads: int):
 
 
 def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.ndarray, threads: int,
-                runs: int, rounds: int) -> dict[str, float]:
-    """Export the untrained n detector at ``imgsz`` into ``folder`` and time the three stages on ``image``."""
-    model = build_detector(ModelConfig(scale="n", backbone=backbone, neck=neck, nc=80))
+                runs: int, rounds: int, pose: int = 0) -> dict[str, float]:
+    """Export the untrained n detector (``pose`` > 0: the pose model with that many keypoints) at ``imgsz``
+    into ``folder`` and time the three stages on ``image``."""
+    config = ModelConfig(scale="n", backbone=backbone, neck=neck, nc=1, num_keypoints=pose) if pose else \
+        ModelConfig(scale="n", backbone=backbone, neck=neck, nc=80)
+    model = build_detector(config)
     path = export_onnx(model, folder / f"{backbone}_{neck}_{imgsz}.onnx", imgsz)
     sess = session(path, threads)
     batch, _ = letterbox_batch([image], imgsz)
     decoded = torch.from_numpy(sess.run(["decoded"], {"images": batch})[0])
-    post = Postprocess(conf=0.25)
+    post = Postprocess(conf=0.25, extra=3 * pose)
     pre_ms = median_ms(lambda: letterbox_batch([image], imgsz), runs, rounds)
     model_ms = median_ms(lambda: sess.run(["decoded"], {"images": batch}), runs, rounds)
     post_ms = median_ms(lambda: post(decoded), runs, rounds)
-    key = f"{backbone}-{neck}-n {imgsz}"
+    key = f"{backbone}-{neck}-n{'-pose' if pose else ''} {imgsz}"
+    reference = YOLOV8N_POSE_MS if pose else YOLOV8N_MS
     return {f"{key} pre_ms": pre_ms, f"{key} model_ms": model_ms, f"{key} post_ms": post_ms,
             f"{key} total_ms": pre_ms + model_ms + post_ms,
-            f"{key} model_vs_yolov8n": model_ms / YOLOV8N_MS[imgsz] if imgsz in YOLOV8N_MS else float("nan")}
+            f"{key} model_vs_yolov8n": model_ms / reference[imgsz] if imgsz in reference else float("nan")}
 
 
 def main() -> None:
@@ -96,6 +103,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pose", type=int, default=0, help="time the pose model with this many keypoints")
     args = parser.parse_args()
     import onnxruntime as ort
 
@@ -106,7 +114,7 @@ def main() -> None:
         for backbone, neck in itertools.product(args.backbones, args.necks):
             for imgsz in args.imgsz:
                 figures.update(figures_for(backbone, neck, imgsz, Path(tmp), image, args.threads, args.runs,
-                                           args.rounds))
+                                           args.rounds, args.pose))
     print_figures("onnx_cpu", figures)
 
 

@@ -3,9 +3,11 @@ augmentation, forward, loss, backward, optimiser, EMA) and peak memory, on a gen
 big enough that every timed step lies inside the first epoch (no validation or checkpoint in the window).
 
 For reference (issue 4): the most used YOLO trainer (YOLOv8n, imgsz 320, batch 16, 2 threads) ran about
-21-24 images/s on this 2-core machine; the goal is 1.5x that.
+21-24 images/s on this 2-core machine; the goal is 1.5x that. ``--task pose`` trains the pose model on
+generated stick figures (7 keypoints) instead.
 
-    python bench/bench_train.py [--imgsz 320 640] [--batch 16] [--steps 12] [--model n] [--device cpu]
+    python bench/bench_train.py [--imgsz 320 640] [--batch 16] [--steps 12] [--model n]
+        [--backbone elan] [--neck pan] [--device cpu]
 
 Each size runs in a fresh process (peak RSS is that run's own). Prints a table and one JSON line.
 """
@@ -28,11 +30,12 @@ import json, resource, sys, time
 import torch
 from studio.engine.config import TrainConfig
 from studio.jobs.train_job import run_training
-data, imgsz, batch, steps, model, device, backbone, workers = sys.argv[1:9]
+data, imgsz, batch, steps, model, device, backbone, neck, workers, task = sys.argv[1:11]
 imgsz, batch, steps, workers = int(imgsz), int(batch), int(steps), int(workers)
 stamps = []
-cfg = TrainConfig(data=data, imgsz=imgsz, batch=batch, epochs=1000, model=model, device=device,
-                  backbone=backbone, workers=workers, project=sys.argv[9], max_steps=steps, export=False)
+cfg = TrainConfig(task=task, data=data, imgsz=imgsz, batch=batch, epochs=1000, model=model, device=device,
+                  backbone=backbone, neck=neck, workers=workers, project=sys.argv[11], max_steps=steps,
+                  export=False)
 run_training(cfg, bar=False, on_step=lambda step, parts: stamps.append(time.perf_counter()))
 warm = 2  # the first steps pay for lazy initialisation and worker start-up
 rate = (len(stamps) - 1 - warm) * batch / (stamps[-1] - stamps[warm])
@@ -48,20 +51,27 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--model", default="n")
     parser.add_argument("--backbone", default="elan")
+    parser.add_argument("--neck", default="pan")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--task", default="detect", choices=["detect", "pose"])
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
+    from studio.pose_shapes import make_stick_figures
     from studio.shapes import make_shapes
 
-    figures: dict[str, float | str] = {"model": f"{args.model}-{args.backbone}", "batch": args.batch,
-                                       "device": args.device}
+    figures: dict[str, float | str] = {"model": f"{args.model}-{args.backbone}-{args.neck}",
+                                       "task": args.task, "batch": args.batch, "device": args.device}
     with tempfile.TemporaryDirectory() as tmp:
         for imgsz in args.imgsz:
-            data = make_shapes(Path(tmp) / f"shapes{imgsz}", num_images=args.batch * (args.steps + 1),
-                               size=imgsz, max_objects=6, val_images=8)
+            images = args.batch * (args.steps + 1)
+            data = make_stick_figures(Path(tmp) / f"figures{imgsz}", num_images=images, size=imgsz,
+                                      val_images=8) if args.task == "pose" else \
+                make_shapes(Path(tmp) / f"shapes{imgsz}", num_images=images, size=imgsz, max_objects=6,
+                            val_images=8)
             out = subprocess.run([sys.executable, "-c", ONE_RUN, str(data), str(imgsz), str(args.batch),
-                                  str(args.steps), args.model, args.device, args.backbone, str(args.workers),
+                                  str(args.steps), args.model, args.device, args.backbone, args.neck,
+                                  str(args.workers), args.task,
                                   str(Path(tmp) / "runs")],
                                  cwd=REPO, check=True, capture_output=True, text=True)
             result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -14,6 +14,8 @@ def register_val(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", required=True, help="best.pt / last.pt of a run")
     p.add_argument("--data", required=True, help="data.yaml (or its folder), a COCO json, or a .tern project")
     p.add_argument("--images", default="", help="image folder of a COCO json")
+    p.add_argument("--val-fraction", type=float, default=0.2,
+                   help="val share for data without a val split: the one training used (default 0.2)")
     _common(p, batch=16)
     p.add_argument("--name", default="val", help="run name under PROJECT/detect (default val, val2, ...)")
     p.add_argument("--no-plots", action="store_true", help="skip the PR curve, confusion matrix and grid")
@@ -25,7 +27,8 @@ def register_predict(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", required=True, help="an image, a folder of images, or a dataset path")
     p.add_argument("--conf", type=float, default=0.25, help="minimum score (default 0.25)")
     p.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
-    p.add_argument("--save-txt", action="store_true", help="also write YOLO rows (cls cx cy w h conf)")
+    p.add_argument("--save-txt", action="store_true",
+                   help="also write YOLO rows (cls cx cy w h conf; a pose model adds x y v per keypoint)")
     p.add_argument("--no-images", action="store_true", help="do not write annotated images")
     _common(p, batch=8)
     p.add_argument("--name", default="predict", help="run name under PROJECT/detect (default predict, ...)")
@@ -54,7 +57,8 @@ def cmd_val(args: argparse.Namespace) -> int:
     from studio.jobs.val_job import ValOptions, run_val
 
     outcome = run_val(ValOptions(args.weights, args.data, args.images, args.imgsz, args.batch, args.device,
-                                 project=args.project, name=args.name, plots=not args.no_plots),
+                                 project=args.project, name=args.name, plots=not args.no_plots,
+                                 val_fraction=args.val_fraction),
                       events_stdout=args.events)
     _print(outcome.lines, args.events)
     return 0

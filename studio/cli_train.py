@@ -1,4 +1,5 @@
-"""``tern train detect``: train a detector on a dataset, then validate best.pt and export model.onnx."""
+"""``tern train detect|pose``: train a detector (or a pose model) on a dataset, then validate best.pt and
+export model.onnx."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from studio.errors import ConfigError
 
-HELP = "train a model on a dataset (detect; pose and denoise arrive with their issues)"
+HELP = "train a model on a dataset (detect or pose; denoise arrives with its issue)"
 
 # option -> (TrainConfig field, type, help); argparse defaults are None so only given options override
 OPTIONS = {
@@ -26,7 +27,7 @@ OPTIONS = {
     "--batch": ("batch", int, "images per step over all GPUs (default 16)"),
     "--device": ("device", str, "cpu, cuda, 0, or 0,1 for several GPUs (DDP); default: GPU 0 if any"),
     "--workers": ("workers", int, "data loader processes (default 2)"),
-    "--project": ("project", str, "runs go to PROJECT/detect/NAME (default ./runs)"),
+    "--project": ("project", str, "runs go to PROJECT/TASK/NAME (default ./runs)"),
     "--name": ("name", str, "run name (default train, train2, ...)"),
     "--weights": ("weights", str, "initial weights (fine-tuning): a .pt from an earlier run or a local file"),
     "--optimizer": ("optimizer", str, "auto | sgd | adamw (default auto: AdamW for short runs)"),
@@ -53,7 +54,17 @@ EXIT_STATUS = ("exit status: 0 trained (or stopped by --max-steps); 1 or 2 an er
 def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(subparser=parser, run=None)
     sub = parser.add_subparsers(dest="task", metavar="TASK")
-    p = sub.add_parser("detect", help="train a box detector", epilog=EXIT_STATUS)
+    for task, text in TASK_HELP.items():
+        _task_parser(sub.add_parser(task, help=text, epilog=EXIT_STATUS), task)
+
+
+TASK_HELP = {
+    "detect": "train a box detector",
+    "pose": "train a keypoint (pose) model: YOLO-Pose, the one-stage detector with a keypoint head",
+}
+
+
+def _task_parser(p: argparse.ArgumentParser, task: str) -> None:
     for flag, (dest, kind, text) in OPTIONS.items():
         p.add_argument(flag, dest=dest, type=kind, default=None, help=text)
     for flag, (dest, text) in FLAGS.items():
@@ -64,7 +75,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                    help="continue a run: its folder or weights/last.pt (default: the latest run)")
     p.add_argument("--events", action="store_true", help="also print every event as a JSON line on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=cmd_train, train_task="detect")
+    p.set_defaults(run=cmd_train, train_task=task)
 
 
 def given_options(args: argparse.Namespace) -> dict:
@@ -114,7 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         best = f"{weights / 'best.pt'} (best epoch), " if (weights / "best.pt").is_file() else ""
         print(f"weights: {best}{weights / 'last.pt'} (last epoch; --resume continues from it)", file=out)
     if outcome.status == "cancelled":
-        print(f"cancelled; resume with: tern train detect --resume {outcome.run}", file=out)
+        print(f"cancelled; resume with: tern train {args.train_task} --resume {outcome.run}", file=out)
         return 130
     return 0
 

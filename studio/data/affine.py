@@ -1,5 +1,5 @@
-"""Random affine warp (rotation, zoom, shear, translation) of an image and its boxes, as YOLOv8's
-random_perspective without the perspective term."""
+"""Random affine warp (rotation, zoom, shear, translation) of an image, its boxes and keypoints, as
+YOLOv8's random_perspective without the perspective term."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from studio.data.decode import PAD_VALUE
+from studio.data.keypoints import transform_keypoints, zero_outside
 
 
 def affine_matrix(h: int, w: int, out_size: int, rng: np.random.Generator, *, degrees: float,
@@ -64,9 +65,11 @@ def random_affine(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                   shear: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Warp (H, W, 3) uint8 to (out_size, out_size, 3) and carry its labels along.
 
-    labels: (n, 5) [cls, x1, y1, x2, y2] input pixels. Boxes are mapped by their four corners, clipped to
-    the output and filtered by ``box_candidates``. The border is filled with grey 114. A mosaic canvas
-    (2S x 2S) warped to S x S crops its centre region, as YOLOv8's border = -S/2 does.
+    labels: (n, 5 + 3K) [cls, x1, y1, x2, y2, keypoints...] input pixels. Boxes are mapped by their four
+    corners, clipped to the output and filtered by ``box_candidates``; keypoints are mapped by the same
+    matrix, those outside the output become (0, 0, 0) and a dropped box takes its keypoints with it.
+    The border is filled with grey 114. A mosaic canvas (2S x 2S) warped to S x S crops its centre
+    region, as YOLOv8's border = -S/2 does.
     """
     h, w = img.shape[:2]
     m, s = affine_matrix(h, w, out_size, rng, degrees=degrees, translate=translate, scale=scale, shear=shear)
@@ -76,5 +79,6 @@ def random_affine(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     boxes = transform_boxes(labels[:, 1:5], m)
     np.clip(boxes, 0, out_size, out=boxes)
     keep = box_candidates(labels[:, 1:5] * s, boxes)
-    out = np.concatenate([labels[keep, :1], boxes[keep]], 1).astype(np.float32)
+    kpts = zero_outside(transform_keypoints(labels, m), out_size, out_size)[:, 5:]
+    out = np.concatenate([labels[keep, :1], boxes[keep], kpts[keep]], 1).astype(np.float32)
     return img, out

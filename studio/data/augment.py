@@ -1,18 +1,21 @@
 """Training augmentation settings and the photometric / flip steps.
 
-Labels everywhere in the augmentations are ``(n, 5)`` float32 rows ``[cls, x1, y1, x2, y2]`` in pixels of
-the image they come with. Every step draws its randomness from the ``np.random.Generator`` it is given
-(so an item is a pure function of its rng) and never writes into its input arrays.
+Labels everywhere in the augmentations are ``(n, 5 + 3K)`` float32 rows ``[cls, x1, y1, x2, y2, x_1, y_1,
+v_1, ..., x_K, y_K, v_K]`` in pixels of the image they come with (K = 0 for detection; the keypoint
+arithmetic lives in ``keypoints.py``). Every step draws its randomness from the ``np.random.Generator``
+it is given (so an item is a pure function of its rng) and never writes into its input arrays.
 The geometric steps live in ``affine.py`` (random_affine) and ``mosaic.py`` (mosaic4).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import cv2
 import numpy as np
 
+from studio.data.keypoints import flip_keypoints_lr, flip_keypoints_ud, zero_outside
 from studio.errors import ConfigError
 
 _PROBABILITIES = ("mosaic", "fliplr", "flipud", "translate", "hsv_h", "hsv_s", "hsv_v")
@@ -70,18 +73,23 @@ def hsv(img: np.ndarray, rng: np.random.Generator, *, hgain: float, sgain: float
     return cv2.cvtColor(jittered, cv2.COLOR_HSV2RGB)
 
 
-def flips(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator, *, lr: float,
-          ud: float) -> tuple[np.ndarray, np.ndarray]:
+def flips(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator, *, lr: float, ud: float,
+          flip_idx: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Flip (H, W, 3) left-right with probability ``lr`` and up-down with ``ud``; boxes are mirrored.
 
-    labels: (n, 5) [cls, x1, y1, x2, y2] pixels. Returns new arrays (the image C-contiguous).
+    labels: (n, 5 + 3K) pixels. Keypoints are mirrored too; the left-right flip also reorders them,
+    new[k] = old[flip_idx[k]] (None: the order is kept), so a left wrist stays a left wrist. A
+    keypoint that lands outside [0, W) x [0, H) becomes (0, 0, 0). Returns new arrays (the image
+    C-contiguous).
     """
     h, w = img.shape[:2]
     labels = labels.copy()
     if lr and rng.random() < lr:
         img = img[:, ::-1]
         labels[:, [1, 3]] = w - labels[:, [3, 1]]
+        labels = flip_keypoints_lr(labels, w, flip_idx)
     if ud and rng.random() < ud:
         img = img[::-1]
         labels[:, [2, 4]] = h - labels[:, [4, 2]]
-    return np.ascontiguousarray(img), labels
+        labels = flip_keypoints_ud(labels, h)
+    return np.ascontiguousarray(img), zero_outside(labels, w, h)

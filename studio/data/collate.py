@@ -23,8 +23,9 @@ def pad_stack(images: list[torch.Tensor], multiple: int = 32) -> torch.Tensor:
 
 
 def collate(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """images uint8 (B, 3, H, W) (``pad_stack``); targets float32 (N, 6) [batch_idx, cls, x1, y1, x2, y2]
-    input pixels; image_ids, orig_sizes ((h0, w0)), ratios, pads ((padw, padh)) as lists of length B."""
+    """images uint8 (B, 3, H, W) (``pad_stack``); targets float32 (N, 6 + 3K) [batch_idx, cls, x1, y1, x2,
+    y2, x_1, y_1, v_1, ...] input pixels (K = 0 for detection; every item of a batch has the same K);
+    image_ids, orig_sizes ((h0, w0)), ratios, pads ((padw, padh)) as lists of length B."""
     images = pad_stack([item["image"] for item in items])
     rows = [torch.cat([torch.full((len(item["targets"]), 1), float(i)), item["targets"]], 1)
             for i, item in enumerate(items)]

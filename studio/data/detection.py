@@ -14,12 +14,13 @@ from studio.data.affine import random_affine
 from studio.data.augment import AugmentConfig, flips, hsv
 from studio.data.cache import ImageCache
 from studio.data.decode import read_rgb, resize_long_side
+from studio.data.keypoints import scale_keypoints, shift_keypoints, zero_outside
 from studio.data.letterbox import letterbox
 from studio.data.mosaic import mosaic4
 from studio.data.records import ImageRecord
 from studio.errors import ConfigError
 
-Loaded = tuple[np.ndarray, tuple[int, int], np.ndarray]  # resized image, original (h0, w0), labels (n, 5)
+Loaded = tuple[np.ndarray, tuple[int, int], np.ndarray]  # resized image, orig (h0, w0), labels (n, 5 + 3K)
 
 
 class DetectionDataset(Dataset):
@@ -33,18 +34,26 @@ class DetectionDataset(Dataset):
     random, then ``random_affine`` to S x S; otherwise a letterboxed S x S image then ``random_affine``.
     Then HSV jitter and flips. Validation: the letterboxed image (centred, padded with 114).
 
-    Item: dict(image uint8 tensor (3, S, S) RGB; targets float32 tensor (n, 5) [cls, x1, y1, x2, y2]
-    network-input pixels (crowd boxes dropped; boxes an augmentation shrinks to <= 2 px or to <10% of
-    their area dropped); image_id int; orig_size (h0, w0) of the decoded image; ratio float and pad
-    (padw, padh) of the validation letterbox: ``scale_boxes_back(boxes, ratio, pad, orig_size)`` maps
-    validation predictions back to original pixels (for training items they describe no real mapping)).
+    Item: dict(image uint8 tensor (3, S, S) RGB; targets float32 tensor (n, 5 + 3K) [cls, x1, y1, x2, y2,
+    x_1, y_1, v_1, ..., x_K, y_K, v_K] network-input pixels (crowd boxes dropped; boxes an augmentation
+    shrinks to <= 2 px or to <10% of their area dropped with their keypoints; keypoints outside the input
+    and unlabeled ones (0, 0, 0)); image_id int; orig_size (h0, w0) of the decoded image; ratio float and
+    pad (padw, padh) of the validation letterbox: ``scale_boxes_back(boxes, ratio, pad, orig_size)`` and
+    ``scale_keypoints_back`` map validation predictions back to original pixels (for training items they
+    describe no real mapping)).
+
+    Keypoints: K is that of the records' ``keypoints`` ((N, K, 3), all records one K; a record without
+    keypoints in a pose dataset gets unlabeled ones); K = 0 (no record carries keypoints) gives the
+    5-column detection rows. ``flip_idx`` (a permutation of range(K)) reorders keypoints on a left-right
+    flip, new[k] = old[flip_idx[k]]; None keeps their order.
 
     cache: decode and resize every image at construction into RAM (see ``studio.data.cache`` for the cost).
     An image that cannot be decoded raises DatasetFormatError naming the file.
     """
 
     def __init__(self, records: Sequence[ImageRecord], imgsz: int, augment: AugmentConfig | None, *,
-                 seed: int = 0, epochs: int | None = None, cache: bool = False) -> None:
+                 seed: int = 0, epochs: int | None = None, cache: bool = False,
+                 flip_idx: Sequence[int] | None = None) -> None:
         if imgsz < 32 or imgsz % 32:
             raise ConfigError(f"imgsz {imgsz}: use a multiple of 32 (e.g. 320, 640)")
         if seed < 0:
@@ -54,6 +63,8 @@ class DetectionDataset(Dataset):
         self.augment = augment
         self.seed = seed
         self.epochs = epochs
+        self.num_keypoints = _num_keypoints(self.records)
+        self.flip_idx = _check_flip_idx(flip_idx, self.num_keypoints)
         self.cache = ImageCache(self.records, imgsz, fast=augment is not None) if cache else None
 
     def __len__(self) -> int:
@@ -88,7 +99,8 @@ class DetectionDataset(Dataset):
 
     def _train_item(self, loaded: Loaded, epoch: int,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """The augmented (S, S, 3) image and its (n, 5) labels; ``loaded`` is ``self._load`` of its index."""
+        """The augmented (S, S, 3) image and its (n, 5 + 3K) labels; ``loaded`` is ``self._load`` of its
+        index."""
         cfg, s = self.augment, self.imgsz
         assert cfg is not None
         if self.mosaic_active(epoch) and rng.random() < cfg.mosaic:
@@ -101,11 +113,11 @@ class DetectionDataset(Dataset):
         img, labels = random_affine(img, labels, rng, out_size=s, degrees=cfg.degrees,
                                     translate=cfg.translate, scale=cfg.scale, shear=cfg.shear)
         img = hsv(img, rng, hgain=cfg.hsv_h, sgain=cfg.hsv_s, vgain=cfg.hsv_v)
-        return flips(img, labels, rng, lr=cfg.fliplr, ud=cfg.flipud)
+        return flips(img, labels, rng, lr=cfg.fliplr, ud=cfg.flipud, flip_idx=self.flip_idx)
 
     def _load(self, index: int) -> Loaded:
-        """(image resized to long side S (read-only when cached), decoded (h0, w0), labels (n, 5)
-        [cls, x1, y1, x2, y2] in the resized image's pixels, crowd objects left out)."""
+        """(image resized to long side S (read-only when cached), decoded (h0, w0), labels (n, 5 + 3K)
+        [cls, x1, y1, x2, y2, keypoints...] in the resized image's pixels, crowd objects left out)."""
         record = self.records[index]
         if self.cache is not None:
             img, orig = self.cache.get(index)
@@ -116,23 +128,47 @@ class DetectionDataset(Dataset):
         # boxes are in the pixels of the size the record declares (the decoded size when it declares none)
         declared_h = record.height if record.height > 0 else orig[0]
         declared_w = record.width if record.width > 0 else orig[1]
+        sx, sy = img.shape[1] / declared_w, img.shape[0] / declared_h
         keep = ~record.crowd
-        labels = np.zeros((int(keep.sum()), 5), dtype=np.float32)
+        k = self.num_keypoints
+        labels = np.zeros((int(keep.sum()), 5 + 3 * k), dtype=np.float32)
         labels[:, 0] = record.classes[keep]
-        labels[:, [1, 3]] = record.boxes[keep][:, [0, 2]] * (img.shape[1] / declared_w)
-        labels[:, [2, 4]] = record.boxes[keep][:, [1, 3]] * (img.shape[0] / declared_h)
+        labels[:, [1, 3]] = record.boxes[keep][:, [0, 2]] * sx
+        labels[:, [2, 4]] = record.boxes[keep][:, [1, 3]] * sy
+        if k and record.keypoints is not None:
+            labels[:, 5:] = record.keypoints[keep].reshape(-1, 3 * k)
+            labels = zero_outside(scale_keypoints(labels, sx, sy), img.shape[1], img.shape[0])
         return img, orig, labels
 
 
+def _num_keypoints(records: Sequence[ImageRecord]) -> int:
+    """K of the records' keypoints (0 when none carries any); ConfigError when records disagree."""
+    ks = {int(r.keypoints.shape[1]) for r in records if r.keypoints is not None}
+    if len(ks) > 1:
+        raise ConfigError(f"the records carry different keypoint counts {sorted(ks)}: one dataset has one K")
+    return ks.pop() if ks else 0
+
+
+def _check_flip_idx(flip_idx: Sequence[int] | None, k: int) -> tuple[int, ...] | None:
+    if flip_idx is None or k == 0:
+        return None
+    flip = tuple(int(i) for i in flip_idx)
+    if sorted(flip) != list(range(k)):
+        raise ConfigError(f"flip_idx {list(flip)} is not a permutation of 0..{k - 1} (K = {k} keypoints)")
+    return flip
+
+
 def _shift(labels: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    out = labels.copy()
+    """Boxes and keypoints moved by (dx, dy) pixels."""
+    out = shift_keypoints(labels, dx, dy)
     out[:, [1, 3]] += dx
     out[:, [2, 4]] += dy
     return out
 
 
 def _clip_nonempty(labels: np.ndarray, size: int) -> np.ndarray:
-    """Boxes clipped to the S x S input; those left without width or height dropped."""
-    out = labels.copy()
+    """Boxes clipped to the S x S input, those left without width or height dropped with their keypoints;
+    keypoints outside the input (0, 0, 0)."""
+    out = zero_outside(labels, size, size)
     np.clip(out[:, 1:5], 0, size, out=out[:, 1:5])
     return out[(out[:, 3] > out[:, 1]) & (out[:, 4] > out[:, 2])]

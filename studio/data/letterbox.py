@@ -34,20 +34,41 @@ def scale_boxes_back(boxes: Any, ratio: float, pad: tuple[float, float], orig: t
     boxes: a numpy array (a float32 copy is returned) or a torch tensor (a clone is returned);
     ratio, pad: what ``letterbox`` returned; orig: the original (h, w).
     """
-    if hasattr(boxes, "clone"):  # torch.Tensor, without importing torch here
-        out = boxes.clone()
-    else:
-        out = np.array(boxes, dtype=np.float32, copy=True).reshape(-1, 4)
+    out = _copy(boxes)
+    if not hasattr(out, "clone"):
+        out = out.reshape(-1, 4)
+    _unletterbox(out[..., 0::2], out[..., 1::2], ratio, pad, orig)
+    return out
+
+
+def scale_keypoints_back(kpts: Any, ratio: float, pad: tuple[float, float], orig: tuple[int, int]) -> Any:
+    """Map (n, K, 2 or 3) keypoints from letterboxed input pixels back to original pixels, as
+    ``scale_boxes_back`` maps boxes: x, y are moved, scaled and clipped to the (h, w) ``orig`` image; the
+    third column (visibility or confidence) is left as it is.
+
+    kpts: a numpy array (a float32 copy is returned) or a torch tensor (a clone is returned).
+    """
+    out = _copy(kpts)
+    _unletterbox(out[..., 0], out[..., 1], ratio, pad, orig)
+    return out
+
+
+def _copy(values: Any) -> Any:
+    if hasattr(values, "clone"):  # torch.Tensor, without importing torch here
+        return values.clone()
+    return np.array(values, dtype=np.float32, copy=True)
+
+
+def _unletterbox(xs: Any, ys: Any, ratio: float, pad: tuple[float, float], orig: tuple[int, int]) -> None:
+    """In place on views of x and y coordinates (numpy or torch): undo the pad and the ratio, clip."""
     h, w = orig
-    xs, ys = out[..., 0::2], out[..., 1::2]
     xs -= pad[0]
     ys -= pad[1]
     xs /= ratio
     ys /= ratio
-    if hasattr(out, "clamp_"):
+    if hasattr(xs, "clamp_"):
         xs.clamp_(0, w)
         ys.clamp_(0, h)
     else:
         np.clip(xs, 0, w, out=xs)
         np.clip(ys, 0, h, out=ys)
-    return out

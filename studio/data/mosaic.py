@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from studio.data.decode import PAD_VALUE
+from studio.data.keypoints import shift_keypoints, zero_outside
 
 
 def _placement(i: int, xc: int, yc: int, h: int, w: int, s: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -27,9 +28,10 @@ def mosaic4(images: list[np.ndarray], labels: list[np.ndarray], size: int,
             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Tile four (h, w, 3) uint8 images (long side ``size``) around a centre uniform in [S/2, 3S/2).
 
-    labels: four (n, 5) [cls, x1, y1, x2, y2] arrays in their image's pixels. Returns
-    (canvas (2S, 2S, 3) uint8 filled with grey 114, labels (m, 5) in canvas pixels, clipped to the canvas,
-    boxes left without area dropped). Draws two numbers from ``rng``.
+    labels: four (n, 5 + 3K) [cls, x1, y1, x2, y2, keypoints...] arrays in their image's pixels (one K).
+    Returns (canvas (2S, 2S, 3) uint8 filled with grey 114, labels (m, 5 + 3K) in canvas pixels: boxes
+    clipped to the canvas, boxes left without area dropped with their keypoints, keypoints off the canvas
+    (0, 0, 0)). Draws two numbers from ``rng``.
     """
     s = size
     xc = int(rng.uniform(s / 2, 3 * s / 2))
@@ -40,11 +42,12 @@ def mosaic4(images: list[np.ndarray], labels: list[np.ndarray], size: int,
         h, w = img.shape[:2]
         (x1a, y1a, x2a, y2a), (x1b, y1b, x2b, y2b) = _placement(i, xc, yc, h, w, s)
         canvas[y1a:y2a, x1a:x2a] = img[y1b:y2b, x1b:x2b]
-        moved = lab.astype(np.float32, copy=True)
+        moved = shift_keypoints(lab, x1a - x1b, y1a - y1b)
         moved[:, [1, 3]] += x1a - x1b
         moved[:, [2, 4]] += y1a - y1b
         shifted.append(moved)
     out = np.concatenate(shifted, 0) if shifted else np.zeros((0, 5), np.float32)
+    out = zero_outside(out, 2 * s, 2 * s)
     np.clip(out[:, 1:5], 0, 2 * s, out=out[:, 1:5])
     keep = (out[:, 3] > out[:, 1]) & (out[:, 4] > out[:, 2])
     return canvas, out[keep]

@@ -1,7 +1,7 @@
 """Checkpoints: plain dicts of tensors and primitives, loaded with ``weights_only=True`` (nothing a user
 opens can run code). Keys: model (the EMA weights when EMA is on, float32), model_config, names, class_ids,
-imgsz, train_config, epoch, step, best_fitness, and for resuming: raw_model, optimizer, ema_updates,
-scaler, rng."""
+imgsz, train_config, epoch, step, best_fitness, for pose models ``pose`` (skeleton, keypoint_names, flip_idx,
+sigmas), and for resuming: raw_model, optimizer, ema_updates, scaler, rng."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ class CheckpointMeta:
     imgsz: int
     model_config: ModelConfig
     max_size: int = 0  # faster_rcnn: the long-side cap of its input (imgsz is the short side)
+    skeleton: tuple[tuple[int, int], ...] = ()  # pose: 1-based keypoint edges
+    keypoint_names: tuple[str, ...] = ()        # pose: names in keypoint order ('' when unnamed)
+    flip_idx: tuple[int, ...] = ()              # pose: left-right partner of each keypoint
+    kpt_sigmas: tuple[float, ...] = ()          # pose: the OKS sigmas it was trained and evaluated with
 
 
 def save_checkpoint(path: Path | str, payload: dict[str, Any]) -> None:
@@ -51,8 +55,13 @@ def load_checkpoint(path: Path | str) -> dict[str, Any]:
 
 
 def checkpoint_meta(ckpt: dict[str, Any]) -> CheckpointMeta:
+    pose = ckpt.get("pose") or {}
     return CheckpointMeta(list(ckpt["names"]), [int(i) for i in ckpt["class_ids"]], int(ckpt["imgsz"]),
-                          ModelConfig.from_dict(ckpt["model_config"]), int(ckpt.get("max_size", 0)))
+                          ModelConfig.from_dict(ckpt["model_config"]), int(ckpt.get("max_size", 0)),
+                          skeleton=tuple((int(a), int(b)) for a, b in pose.get("skeleton", ())),
+                          keypoint_names=tuple(str(n) for n in pose.get("keypoint_names", ())),
+                          flip_idx=tuple(int(i) for i in pose.get("flip_idx", ())),
+                          kpt_sigmas=tuple(float(x) for x in pose.get("sigmas", ())))
 
 
 def model_from_checkpoint(ckpt: dict[str, Any]) -> tuple[torch.nn.Module, CheckpointMeta]:

@@ -11,7 +11,7 @@ import yaml
 from studio.data.augment import AugmentConfig
 from studio.errors import ConfigError
 
-TASKS = ("detect",)
+TASKS = ("detect", "pose")
 OPTIMIZERS = ("auto", "sgd", "adamw")
 
 
@@ -29,7 +29,7 @@ ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
 class TrainConfig:
     """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
 
-    task: str = "detect"            # detect (pose and denoise arrive with their issues)
+    task: str = "detect"            # detect | pose (denoise arrives with its issue)
     data: str = ""                  # data.yaml or its folder, a COCO json, or a .tern project
     images: str = ""                # image folder of a COCO json when it is not found by convention
     arch: str = "yolo"              # detector family
@@ -73,6 +73,8 @@ class TrainConfig:
 
         if self.arch not in ARCHS:
             raise ConfigError(f"--arch {self.arch!r}: choose one of {', '.join(ARCHS)}")
+        if self.task == "pose" and self.arch != "yolo":
+            raise ConfigError(f"tern train pose --arch {self.arch}: pose models are one-stage (--arch yolo)")
         if self.imgsz < 32 or self.imgsz % 32:
             raise ConfigError(f"--imgsz {self.imgsz}: use a multiple of 32 (e.g. 320, 640)")
         if self.epochs < 1 or self.batch < 1:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from studio.annotations import Dataset
+from studio.data.pose_info import PoseInfo, pose_info, pose_notes
 from studio.data.records import ImageRecord, records_from_dataset
 from studio.errors import DatasetFormatError
 from studio.io.dataset import detect_format, load_dataset
@@ -20,14 +21,17 @@ class TrainingData:
     names: list[str]          # class index -> name
     class_ids: list[int]      # class index -> the dataset's category id (COCO ids survive to predictions)
     notes: list[str]          # what the user should know (problems skipped, split made up, ...)
+    pose: PoseInfo | None = None  # the keypoints of a pose dataset (kpt_shape set), else None
 
 
 def load_training_data(path: str, images: str = "", val_fraction: float = 0.2) -> TrainingData:
     """Read any dataset source and split it. Rows with problems were skipped by the reader: their count
     is reported in ``notes``. A project trains only on images marked done (an image nobody finished
-    would teach the model that its objects are background)."""
+    would teach the model that its objects are background). ``pose`` is filled for a dataset with
+    kpt_shape (DatasetFormatError when its data.yaml kpt_sigmas / skeleton do not fit K)."""
     dataset, problems = load_dataset(Path(path), images_dir=images or None)
-    notes = []
+    pose = pose_info(dataset)
+    notes = pose_notes(dataset, pose) if pose is not None else []
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         notes.append(f"{len(errors)} label problems were skipped (first: {errors[0]}); "
@@ -38,7 +42,7 @@ def load_training_data(path: str, images: str = "", val_fraction: float = 0.2) -
         notes.append("val lists the same images as train: the metrics measure how well the model fits "
                      "its training images, not how it generalises")
         data = TrainingData(records_from_dataset(dataset, "train"), records_from_dataset(dataset, "train"),
-                            *_class_map(dataset), notes)
+                            *_class_map(dataset), notes, pose)
         _check(data, path)
         return data
     if not any(s.split == "val" for s in dataset.samples):
@@ -46,7 +50,7 @@ def load_training_data(path: str, images: str = "", val_fraction: float = 0.2) -
         notes.append(f"the data has no val split: {val_fraction:.0%} of images (by a hash of the file name) "
                      "validate")
     data = TrainingData(records_from_dataset(dataset, "train"), records_from_dataset(dataset, "val"),
-                        *_class_map(dataset), notes)
+                        *_class_map(dataset), notes, pose)
     _check(data, path)
     return data
 

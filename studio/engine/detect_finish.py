@@ -10,18 +10,22 @@ from studio.engine.validate_detect import validate_detector
 from studio.evaluation.coco_map import DetectionMetrics
 from studio.events import EventWriter
 
+VAL_PLOTS = ("pr_curve.png", "confusion_matrix.png", "val_predictions.png")
+
 
 def finish_detect(trainer, run: Path, events: EventWriter) -> list[str]:
+    return finish_run(trainer, run, events, detect_report)
+
+
+def finish_run(trainer, run: Path, events: EventWriter, report) -> list[str]:
+    """best.pt (else last.pt) through ``report(model, meta, trainer, plots, events) -> lines`` (validation
+    with every plot), the results curves, then model.onnx with its parity check."""
     weights = run / "weights" / ("best.pt" if (run / "weights" / "best.pt").is_file() else "last.pt")
     model, meta = model_from_checkpoint(load_checkpoint(weights))
     model = model.to(trainer.device)
     plots = run / "plots"
-    result = validate_detector(model, trainer.val_loader, trainer.task.data, trainer.device, plots=plots)
-    for name in ("pr_curve.png", "confusion_matrix.png", "val_predictions.png"):
-        events.artifact("plot", plots / name)
-    table = format_class_table(result.detail)
-    events.log(f"{weights.name} on {len(trainer.task.data.val)} val images:\n{table}")
-    lines = [f"{weights.name}: mAP50 {result.detail.map50:.3f}  mAP50-95 {result.detail.map:.3f}", table]
+    lines = report(model, meta, trainer, plots, events)
+    lines[0] = f"{weights.name}: {lines[0]}"
     if (run / "results.csv").is_file():
         from studio.evaluation.plots import plot_results
 
@@ -31,6 +35,17 @@ def finish_detect(trainer, run: Path, events: EventWriter) -> list[str]:
         lines += export_with_parity(model.cpu(), run / "model.onnx", meta, events)
     lines.append(f"run folder: {run}")
     return lines
+
+
+def detect_report(model, meta: CheckpointMeta, trainer, plots: Path, events: EventWriter) -> list[str]:
+    """Validate with every plot; the first line is the summary, then the per-class table."""
+    del meta
+    result = validate_detector(model, trainer.val_loader, trainer.task.data, trainer.device, plots=plots)
+    for name in VAL_PLOTS:
+        events.artifact("plot", plots / name)
+    table = format_class_table(result.detail)
+    events.log(f"{len(trainer.task.data.val)} val images:\n{table}")
+    return [f"mAP50 {result.detail.map50:.3f}  mAP50-95 {result.detail.map:.3f}", table]
 
 
 def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWriter, *, imgsz: int = 0,
@@ -47,7 +62,7 @@ def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWrit
     model = model.eval().fuse()
     imgsz = imgsz or meta.imgsz
     export_onnx(model, out, imgsz, dynamic_batch=dynamic_batch, half=half, names=meta.names,
-                class_ids=meta.class_ids)
+                class_ids=meta.class_ids, skeleton=meta.skeleton)
     events.artifact("onnx", out)
     report = check_parity(model, out, imgsz, batches=(1, 4) if dynamic_batch else (1,))
     text = report.format()

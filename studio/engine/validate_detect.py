@@ -5,6 +5,7 @@ with ground truth vs predictions)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from studio.data.letterbox import scale_boxes_back
 from studio.engine.data_source import TrainingData
 from studio.evaluation.coco_map import DetectionMetrics, evaluate_detections
+from studio.inference.preprocess import Letterboxed
 
 GRID_IMAGES = 16
 
@@ -28,9 +29,9 @@ class DetectValResult:
 
 @torch.no_grad()
 def predict_loader(model: nn.Module, loader, device: torch.device, heartbeat=None) -> dict[int, np.ndarray]:
-    """Detections per image id in original pixels: (n, 6) x1, y1, x2, y2, score, class index; the model's
-    ``predict`` with its ``val_settings`` (one-stage: conf 0.001, IoU 0.7, multi-label; two-stage: the
-    reference 0.05, 0.5, 100)."""
+    """Detections per image id in original pixels: (n, 6 + 3K) x1, y1, x2, y2, score, class index (then a
+    pose model's K keypoints x, y, conf); the model's ``predict`` with its ``val_settings`` (one-stage:
+    conf 0.001, IoU 0.7, multi-label; two-stage: the reference 0.05, 0.5, 100)."""
     model.eval()
     out: dict[int, np.ndarray] = {}
     for i, batch in enumerate(loader):
@@ -38,9 +39,8 @@ def predict_loader(model: nn.Module, loader, device: torch.device, heartbeat=Non
         dets_per_image = model.predict(images, **model.val_settings)
         for dets, image_id, size, ratio, pad in zip(dets_per_image, batch["image_ids"], batch["orig_sizes"],
                                                     batch["ratios"], batch["pads"], strict=True):
-            dets = dets.float().cpu().numpy()
-            dets[:, :4] = scale_boxes_back(dets[:, :4], ratio, pad, size)
-            out[int(image_id)] = dets
+            geometry = Letterboxed(float(ratio), (pad[0], pad[1]), (int(size[0]), int(size[1])))
+            out[int(image_id)] = geometry.to_original(dets.float().cpu().numpy())
         if heartbeat is not None:
             heartbeat(i + 1, len(loader))
     return out
@@ -58,7 +58,9 @@ def validate_detector(model: nn.Module, loader, data: TrainingData, device: torc
 
 
 def write_val_plots(plots: Path, data: TrainingData, predictions: dict[int, np.ndarray],
-                    detail: DetectionMetrics) -> list[Path]:
+                    detail: DetectionMetrics, skeleton: Sequence[tuple[int, int]] = ()) -> list[Path]:
+    """PR curve, confusion matrix and a grid of val images (predictions with keypoints and ``skeleton``
+    when they carry them)."""
     from studio.data.decode import read_rgb
     from studio.evaluation.confusion import ConfusionMatrix
     from studio.evaluation.plots import plot_confusion, plot_pr_curve, plot_val_grid
@@ -73,7 +75,7 @@ def write_val_plots(plots: Path, data: TrainingData, predictions: dict[int, np.n
     plot_confusion(confusion.matrix, data.names, paths[1])
     grid = [(read_rgb(Path(r.path)), r.boxes, r.classes, _shown(predictions.get(r.image_id, empty)))
             for r in data.val[:GRID_IMAGES]]
-    plot_val_grid(grid, data.names, paths[2])
+    plot_val_grid(grid, data.names, paths[2], skeleton)
     return paths
 
 

@@ -87,23 +87,33 @@ def evaluate_detections(records: Sequence[ImageRecord], predictions: dict[int, n
     """COCO bbox evaluation of ``predictions`` (image id -> (n, 6) ORIGINAL px, score, class index)
     against ``records``. Every record is evaluated (an image without predictions counts its misses);
     a prediction for an image id that is not a record raises ValueError."""
-    known = {int(r.image_id) for r in records}
-    stray = sorted(set(map(int, predictions)) - known)
-    if stray:
-        raise ValueError(f"predictions for image ids that are not among the records: {stray[:5]}")
+    check_image_ids(records, predictions)
     coco_eval = run_cocoeval(coco_ground_truth(records, class_ids, names),
                              to_coco_results(predictions, class_ids))
     stats = coco_eval.stats
     curves = pr_curves(coco_eval, class_ids)
     per_class = _per_class(records, coco_eval, class_ids, names)
-    return DetectionMetrics(map50=_mean_or_zero(stats[1]), map=_mean_or_zero(stats[0]),
+    return DetectionMetrics(map50=mean_or_zero(stats[1]), map=mean_or_zero(stats[0]),
                             precision=curves.precision, recall=curves.recall, per_class=per_class,
                             curves=curves)
 
 
-def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]]) -> COCOeval:
+def check_image_ids(records: Sequence[ImageRecord], predictions: dict[int, np.ndarray]) -> None:
+    """ValueError when ``predictions`` has an image id that is not among the records."""
+    known = {int(r.image_id) for r in records}
+    stray = sorted(set(map(int, predictions)) - known)
+    if stray:
+        raise ValueError(f"predictions for image ids that are not among the records: {stray[:5]}")
+
+
+def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: str = "bbox",
+                 kpt_sigmas: Sequence[float] | np.ndarray | None = None) -> COCOeval:
     """evaluate + accumulate + summarize with pycocotools (its prints silenced); ``results`` may be
-    empty (``COCO.loadRes`` cannot take an empty list, so an empty results set is built directly)."""
+    empty (``COCO.loadRes`` cannot take an empty list, so an empty results set is built directly).
+
+    iou_type: "bbox" or "keypoints" (COCOeval's iouType); kpt_sigmas: (K,) per-keypoint OKS sigmas set as
+    ``params.kpt_oks_sigmas`` (None: pycocotools' own, COCO-17's; only used by "keypoints").
+    """
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -118,7 +128,9 @@ def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]]) -> COCOeval:
             coco_dt.dataset = {"images": list(gt["images"]), "categories": copy.deepcopy(gt["categories"]),
                                "annotations": []}
             coco_dt.createIndex()
-        coco_eval = COCOeval(coco_gt, coco_dt, "bbox")
+        coco_eval = COCOeval(coco_gt, coco_dt, iou_type)
+        if kpt_sigmas is not None:
+            coco_eval.params.kpt_oks_sigmas = np.asarray(kpt_sigmas, dtype=np.float64)
         coco_eval.evaluate()
         coco_eval.accumulate()
         coco_eval.summarize()
@@ -127,26 +139,34 @@ def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]]) -> COCOeval:
 
 def _per_class(records: Sequence[ImageRecord], coco_eval: COCOeval, class_ids: Sequence[int],
                names: Sequence[str]) -> list[tuple[str, int, int, float, float]]:
-    """(name, images, instances, ap50, ap) per class index; COCOeval's categories are sorted by id,
-    so the class index -> position map goes through the category ids."""
+    """(name, images, instances, ap50, ap) per class index."""
     nc = len(names)
     images, instances = np.zeros(nc, dtype=np.int64), np.zeros(nc, dtype=np.int64)
     for rec in records:
         classes = np.asarray(rec.classes, dtype=np.int64)[~np.asarray(rec.crowd, dtype=bool)]
         instances += np.bincount(classes, minlength=nc)[:nc]
         images[np.unique(classes)] += 1
-    precision = coco_eval.eval["precision"][:, :, :, 0, -1]  # (T, R, K): area all, maxDets 100
+    return [(str(name), int(images[cls]), int(instances[cls]), ap50, ap)
+            for cls, (name, (ap50, ap)) in enumerate(zip(names, per_class_ap(coco_eval, class_ids),
+                                                         strict=True))]
+
+
+def per_class_ap(coco_eval: COCOeval, class_ids: Sequence[int]) -> list[tuple[float, float]]:
+    """(ap50, ap50-95) per class index from an accumulated COCOeval (area "all", the largest maxDets),
+    nan for a class without (non-ignored) ground truth. COCOeval's categories are sorted by id, so the
+    class index -> position map goes through the category ids."""
+    precision = coco_eval.eval["precision"][:, :, :, 0, -1]  # (T, R, K): area all, the largest maxDets
     positions = {int(c): k for k, c in enumerate(coco_eval.params.catIds)}
     rows = []
-    for cls in range(nc):
-        p = precision[:, :, positions[int(class_ids[cls])]]
+    for class_id in class_ids:
+        p = precision[:, :, positions[int(class_id)]]
         ap = float(np.mean(p[p > -1])) if (p > -1).any() else float("nan")
         p50 = p[0]
         ap50 = float(np.mean(p50[p50 > -1])) if (p50 > -1).any() else float("nan")
-        rows.append((str(names[cls]), int(images[cls]), int(instances[cls]), ap50, ap))
+        rows.append((ap50, ap))
     return rows
 
 
-def _mean_or_zero(value: float) -> float:
-    """COCOeval reports -1 when no class has ground truth."""
+def mean_or_zero(value: float) -> float:
+    """A COCOeval stat, 0 where COCOeval reports -1 (no class has ground truth)."""
     return float(value) if value > -1 else 0.0

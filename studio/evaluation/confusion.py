@@ -23,9 +23,11 @@ class ConfusionMatrix:
         self.matrix = np.zeros((nc + 1, nc + 1), dtype=np.int64)
 
     def update(self, dets: np.ndarray, gt_boxes: np.ndarray, gt_classes: np.ndarray) -> None:
-        """One image. dets: (n, 6) x1, y1, x2, y2, score, class index (any confidence; this applies its
-        own); gt_boxes: (m, 4) xyxy in the same pixels; gt_classes: (m,) class index."""
-        dets = np.asarray(dets, dtype=np.float32).reshape(-1, 6)
+        """One image. dets: (n, 6+) x1, y1, x2, y2, score, class index (any confidence; this applies its
+        own; further columns, e.g. keypoints, are ignored); gt_boxes: (m, 4) xyxy in the same pixels;
+        gt_classes: (m,) class index."""
+        dets = np.asarray(dets, dtype=np.float32)
+        dets = dets.reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6)[:, :6]
         dets = dets[dets[:, 4] > self.conf]
         pred = dets[:, 5].astype(np.int64)
         true = np.asarray(gt_classes, dtype=np.int64).reshape(-1)

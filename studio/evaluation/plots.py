@@ -121,17 +121,19 @@ def plot_confusion(matrix: np.ndarray, names: Sequence[str], out_png: Path | str
 
 
 def plot_val_grid(items: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-                  names: Sequence[str], out_png: Path | str) -> Path:
+                  names: Sequence[str], out_png: Path | str,
+                  skeleton: Sequence[tuple[int, int]] = ()) -> Path:
     """items: (image (H, W, 3) uint8 RGB, ground truth boxes (m, 4) xyxy px, ground truth classes (m,),
-    detections (n, 6) xyxy px, score, class index). Ground truth in green with its class name,
-    predictions in their class colour with name and score."""
+    detections (n, 6 + 3K) xyxy px, score, class index, then a pose model's keypoints x, y, conf). Ground
+    truth in green with its class name, predictions in their class colour with name and score, keypoints
+    coloured by confidence and joined by ``skeleton`` (1-based edges)."""
     count = max(len(items), 1)
     cols = math.ceil(math.sqrt(count))
     rows = math.ceil(count / cols)
     fig = _figure((4 * cols, 4 * rows + 0.4))
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     for ax, (image, gt_boxes, gt_classes, dets) in zip(axes, items, strict=False):
-        ax.imshow(_annotated(image, gt_boxes, gt_classes, dets, names))
+        ax.imshow(_annotated(image, gt_boxes, gt_classes, dets, names, skeleton))
     for ax in axes:
         ax.set_axis_off()
     fig.suptitle("green: ground truth    coloured: predictions (class score)", fontsize=11)
@@ -141,7 +143,7 @@ def plot_val_grid(items: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 def _annotated(image: np.ndarray, gt_boxes: np.ndarray, gt_classes: np.ndarray, dets: np.ndarray,
-               names: Sequence[str]) -> np.ndarray:
+               names: Sequence[str], skeleton: Sequence[tuple[int, int]] = ()) -> np.ndarray:
     """The image scaled to GRID_SIDE on its long side with ground truth and predictions drawn."""
     scale = GRID_SIDE / max(image.shape[:2])
     size = (max(round(image.shape[1] * scale), 1), max(round(image.shape[0] * scale), 1))
@@ -150,9 +152,12 @@ def _annotated(image: np.ndarray, gt_boxes: np.ndarray, gt_classes: np.ndarray, 
     classes = np.asarray(gt_classes, dtype=np.int64).reshape(-1)
     small = draw_boxes(small, gt, [GT_COLOR] * len(gt), [class_name(names, int(c)) for c in classes],
                        line_width=2, below=True)
-    dets = np.asarray(dets, dtype=np.float32).reshape(-1, 6).copy()
+    dets = np.asarray(dets, dtype=np.float32)
+    dets = dets.reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6).copy()
     dets[:, :4] *= scale
-    return draw_detections(small, dets, names, line_width=2)
+    dets[:, 6::3] *= scale  # keypoint x
+    dets[:, 7::3] *= scale  # keypoint y
+    return draw_detections(small, dets, names, line_width=2, skeleton=skeleton)
 
 
 def _figure(size: tuple[float, float]) -> Figure:

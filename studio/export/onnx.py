@@ -1,6 +1,7 @@
 """Export a detector to ONNX: input ``images`` (B, 3, S, S) float RGB in [0, 1]; outputs ``decoded``
-(B, A, 4 + nc: xyxy input pixels, sigmoid class scores) and ``raw`` (B, A, 4 * reg_max + nc: DFL and class
-logits). The file carries what a predictor needs (names, class ids, imgsz, strides) as metadata, so
+(B, A, 4 + nc + 3K: xyxy input pixels, sigmoid class scores, then for a pose model K keypoints x, y input
+pixels and sigmoid visibility) and ``raw`` (B, A, 4 * reg_max + nc + 3K: the head's logits). The file
+carries what a predictor needs (names, class ids, imgsz, strides, keypoints and skeleton) as metadata, so
 ``OnnxPredictor`` reads nothing else."""
 
 from __future__ import annotations
@@ -24,27 +25,30 @@ INPUT, OUTPUTS = "images", ("decoded", "raw")
 
 
 class ExportModel(nn.Module):
-    """Wraps a (fused, eval) detector: ``forward(images (B, 3, S, S))`` -> (decoded (B, A, 4 + nc),
-    raw (B, A, 4 * reg_max + nc)), anchors in ``make_anchors`` order (stride-major, then row-major)."""
+    """Wraps a (fused, eval) detector: ``forward(images (B, 3, S, S))`` -> (decoded (B, A, 4 + nc + 3K),
+    raw (B, A, 4 * reg_max + nc + 3K)), anchors in ``make_anchors`` order (stride-major, then row-major)."""
 
     def __init__(self, detector: nn.Module) -> None:
         super().__init__()
         self.detector = detector
         self.strides, self.reg_max = tuple(detector.strides), detector.reg_max
+        self.num_keypoints = int(getattr(detector, "num_keypoints", 0))
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         outputs = self.detector(images)
-        return decode_outputs(outputs, self.strides, self.reg_max), flatten_outputs(outputs)
+        decoded = decode_outputs(outputs, self.strides, self.reg_max, self.num_keypoints)
+        return decoded, flatten_outputs(outputs)
 
 
 def export_onnx(model: nn.Module, out_path: Path | str, imgsz: int, dynamic_batch: bool = False,
                 half: bool = False, opset: int = 17, *, names: Sequence[str] | None = None,
-                class_ids: Sequence[int] | None = None) -> Path:
+                class_ids: Sequence[int] | None = None,
+                skeleton: Sequence[tuple[int, int]] = ()) -> Path:
     """Write ``out_path`` atomically. The caller's model is left as it was (a fused copy is exported).
 
     dynamic_batch: the batch dimension is free (else fixed at 1); half: float16 weights and input, which
     needs a CUDA GPU (ExportError without one); names / class_ids: class index -> name / dataset category
-    id (defaults: class0.. / 0..).
+    id (defaults: class0.. / 0..); skeleton: a pose model's 1-based keypoint edges (for drawing).
     """
     stride = max(model.strides)
     if imgsz <= 0 or imgsz % stride:
@@ -56,9 +60,11 @@ def export_onnx(model: nn.Module, out_path: Path | str, imgsz: int, dynamic_batc
     wrapper = ExportModel(fused_copy(model)).to(device, dtype)
     dummy = torch.zeros(1, 3, imgsz, imgsz, device=device, dtype=dtype)
     proto = _trace(wrapper, dummy, dynamic_batch, opset)
-    nc = int(model.nc)
+    nc, k = int(model.nc), int(getattr(model, "num_keypoints", 0))
     _set_metadata(proto, {
-        "task": "detect",
+        "task": "pose" if k else "detect",
+        "num_keypoints": str(k),
+        "skeleton": json.dumps([[int(a), int(b)] for a, b in skeleton]),
         "names": json.dumps(list(names) if names is not None else [f"class{i}" for i in range(nc)]),
         "class_ids": json.dumps([int(i) for i in class_ids] if class_ids is not None else list(range(nc))),
         "imgsz": str(imgsz),

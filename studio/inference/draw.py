@@ -1,5 +1,6 @@
 """Drawing detections onto an RGB image: a box per object in its class colour and a filled label
-(class name and score) whose text is black or white, whichever reads better on that colour."""
+(class name and score) whose text is black or white, whichever reads better on that colour; for pose
+models also each object's keypoints and skeleton, coloured by keypoint confidence (red low, green high)."""
 
 from __future__ import annotations
 
@@ -25,14 +26,60 @@ def class_name(names: Sequence[str], cls: int) -> str:
 
 
 def draw_detections(img: np.ndarray, dets: np.ndarray, names: Sequence[str], *,
-                    line_width: int | None = None) -> np.ndarray:
-    """A copy of ``img`` (H, W, 3) uint8 RGB with ``dets`` (n, 6) x1, y1, x2, y2 (ORIGINAL pixels), score,
-    class index drawn on it; the highest scores are drawn last (on top)."""
-    dets = np.asarray(dets, dtype=np.float32).reshape(-1, 6)
-    dets = dets[np.argsort(dets[:, 4], kind="stable")]
+                    line_width: int | None = None, keypoints: np.ndarray | None = None,
+                    skeleton: Sequence[tuple[int, int]] = (), kpt_conf: float = 0.5) -> np.ndarray:
+    """A copy of ``img`` (H, W, 3) uint8 RGB with ``dets`` (n, 6 + 3K) x1, y1, x2, y2 (ORIGINAL pixels),
+    score, class index (then x, y, conf per keypoint for a pose model) drawn on it; the highest scores are
+    drawn last (on top). Keypoints: ``keypoints`` (n, K, 3) [x, y, conf] when given, else the rows' keypoint
+    columns; they and their ``skeleton`` (1-based edges) are drawn over the boxes by ``draw_keypoints``."""
+    dets = np.asarray(dets, dtype=np.float32)
+    dets = dets.reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6)
+    if keypoints is None and dets.shape[1] > 6:
+        keypoints = dets[:, 6:].reshape(len(dets), (dets.shape[1] - 6) // 3, 3)
+    order = np.argsort(dets[:, 4], kind="stable")
+    dets = dets[order]
     colors = [class_color(int(c)) for c in dets[:, 5]]
     labels = [f"{class_name(names, int(c))} {s:.2f}" for s, c in dets[:, 4:6].tolist()]
-    return draw_boxes(img, dets[:, :4], colors, labels, line_width=line_width)
+    out = draw_boxes(img, dets[:, :4], colors, labels, line_width=line_width)
+    if keypoints is None:
+        return out
+    kpts = np.asarray(keypoints, dtype=np.float32)
+    if len(kpts) != len(order):
+        raise ValueError(f"{len(kpts)} objects of keypoints for {len(order)} detections")
+    return draw_keypoints(out, kpts[order], skeleton, conf=kpt_conf, line_width=line_width)
+
+
+def draw_keypoints(img: np.ndarray, kpts: np.ndarray, skeleton: Sequence[tuple[int, int]], *,
+                   conf: float = 0.5, radius: int | None = None, line_width: int | None = None) -> np.ndarray:
+    """A copy of ``img`` (H, W, 3) uint8 RGB with ``kpts`` (n, K, 3) [x, y, conf] (pixels, conf in [0, 1])
+    drawn on it: each ``skeleton`` edge (1-based keypoint indices, COCO's convention) whose two ends have
+    conf >= ``conf``, coloured by the lower of the two, then each keypoint with conf >= ``conf`` as a
+    filled dot, coloured by its own (``confidence_color``). Line width and radius scale with the image as
+    ``draw_boxes``' line width does, unless given. ValueError for an edge outside 1..K."""
+    out = np.ascontiguousarray(img, dtype=np.uint8).copy()
+    kpts = np.asarray(kpts, dtype=np.float32).reshape(len(kpts), -1, 3) if len(kpts) else np.zeros((0, 0, 3))
+    k = kpts.shape[1]
+    bad = [edge for edge in skeleton if not all(1 <= int(i) <= k for i in edge)]
+    if bad and len(kpts):
+        raise ValueError(f"skeleton edge {tuple(bad[0])} refers to a keypoint outside 1..{k}")
+    lw = line_width or max(round(sum(out.shape[:2]) / 2 * 0.003), 2)
+    r = radius or lw + 2
+    for points in kpts:
+        for a, b in skeleton:
+            (xa, ya, ca), (xb, yb, cb) = points[int(a) - 1], points[int(b) - 1]
+            if ca >= conf and cb >= conf:
+                cv2.line(out, (round(float(xa)), round(float(ya))), (round(float(xb)), round(float(yb))),
+                         confidence_color(min(ca, cb)), lw, cv2.LINE_AA)
+        for x, y, c in points:
+            if c >= conf:
+                cv2.circle(out, (round(float(x)), round(float(y))), r, confidence_color(c), -1, cv2.LINE_AA)
+    return out
+
+
+def confidence_color(conf: float) -> tuple[int, int, int]:
+    """RGB from red (conf 0) through yellow (0.5) to green (1): the hue runs 0 -> 120 degrees."""
+    c = min(max(float(conf), 0.0), 1.0)
+    return round(255 * min(1.0, 2 * (1 - c))), round(255 * min(1.0, 2 * c)), 0
 
 
 def draw_boxes(img: np.ndarray, boxes: np.ndarray, colors: Sequence[tuple[int, int, int]],

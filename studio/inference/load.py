@@ -31,7 +31,7 @@ def load_predictor(weights: Path | str, imgsz: int | None = None, device: str = 
                                   select_device(device), conf, iou, names=meta.names,
                                   class_ids=meta.class_ids)
     return TorchPredictor(model.fuse(), imgsz or meta.imgsz, select_device(device), conf, iou, max_det,
-                          names=meta.names, class_ids=meta.class_ids)
+                          names=meta.names, class_ids=meta.class_ids, skeleton=meta.skeleton)
 
 
 def _onnx(weights: Path, imgsz: int | None, device: str, conf: float, iou: float,

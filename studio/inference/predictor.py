@@ -30,14 +30,16 @@ def choose_providers(available: Sequence[str]) -> list[str]:
 class TorchPredictor:
     """Runs a detector (an nn.Module following the Detector contract: ``nc``, ``reg_max``, ``strides``).
 
-    ``__call__(images: list of (H, W, 3) uint8 RGB)`` -> one float32 (n, 6) array per image:
-    x1, y1, x2, y2 in ORIGINAL pixels, score, class index. imgsz: the square input side (a multiple of the
-    largest stride); names / class_ids: class index -> name / dataset category id (defaults: class0.. / 0..).
+    ``__call__(images: list of (H, W, 3) uint8 RGB)`` -> one float32 (n, 6 + 3K) array per image:
+    x1, y1, x2, y2 in ORIGINAL pixels, score, class index, then for a pose model (``num_keypoints`` K > 0)
+    K keypoints (x, y ORIGINAL pixels, visibility confidence). imgsz: the square input side (a multiple of
+    the largest stride); names / class_ids: class index -> name / dataset category id (defaults: class0.. /
+    0..); skeleton: 1-based keypoint edges for drawing.
     """
 
     def __init__(self, model: nn.Module, imgsz: int, device: str | torch.device = "cpu", conf: float = 0.25,
                  iou: float = 0.7, max_det: int = 300, *, names: Sequence[str] | None = None,
-                 class_ids: Sequence[int] | None = None) -> None:
+                 class_ids: Sequence[int] | None = None, skeleton: Sequence[tuple[int, int]] = ()) -> None:
         stride = max(model.strides)
         if imgsz % stride:
             raise ConfigError(f"imgsz {imgsz} must be a multiple of the model's largest stride {stride}")
@@ -46,7 +48,9 @@ class TorchPredictor:
         self.imgsz = imgsz
         self.names = list(names) if names is not None else [f"class{i}" for i in range(model.nc)]
         self.class_ids = list(class_ids) if class_ids is not None else list(range(model.nc))
-        self.post = Postprocess(conf=conf, iou=iou, max_det=max_det)
+        self.num_keypoints = int(getattr(model, "num_keypoints", 0))
+        self.skeleton = [tuple(e) for e in skeleton]
+        self.post = Postprocess(conf=conf, iou=iou, max_det=max_det, extra=3 * self.num_keypoints)
 
     @torch.no_grad()
     def __call__(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -55,7 +59,7 @@ class TorchPredictor:
         batch, geometry = letterbox_batch(images, self.imgsz)
         dtype = next(self.model.parameters()).dtype
         x = torch.from_numpy(batch).to(self.device, dtype)
-        decoded = decode_outputs(self.model(x), self.model.strides, self.model.reg_max)
+        decoded = decode_outputs(self.model(x), self.model.strides, self.model.reg_max, self.num_keypoints)
         return [g.to_original(d.float().cpu().numpy()) for d, g in zip(self.post(decoded.float()), geometry,
                                                                        strict=True)]
 
@@ -92,7 +96,9 @@ class OnnxPredictor:
         self.input_name = entry.name
         self.input_dtype = np.float16 if entry.type == "tensor(float16)" else np.float32
         self.fixed_batch = entry.shape[0] if isinstance(entry.shape[0], int) else None
-        self.post = Postprocess(conf=conf, iou=iou, max_det=max_det)
+        self.num_keypoints = int(meta.get("num_keypoints", "0"))
+        self.skeleton = [tuple(e) for e in json.loads(meta.get("skeleton", "[]"))]
+        self.post = Postprocess(conf=conf, iou=iou, max_det=max_det, extra=3 * self.num_keypoints)
 
     def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The raw session outputs (decoded (B, A, 4 + nc), raw (B, A, 4 * reg_max + nc)) for a float32

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.data.letterbox import letterbox, scale_boxes_back
+from studio.data.letterbox import letterbox, scale_boxes_back, scale_keypoints_back
 
 
 @dataclass(frozen=True)
@@ -19,9 +19,15 @@ class Letterboxed:
     orig: tuple[int, int]
 
     def to_original(self, dets: np.ndarray) -> np.ndarray:
-        """(n, 6) detections in input pixels -> a float32 copy with boxes in original pixels (clipped)."""
-        out = np.array(dets, dtype=np.float32, copy=True).reshape(-1, 6)
+        """(n, 6 + 3K) detections in input pixels (K keypoints x, y, conf after the class) -> a float32 copy
+        with boxes and keypoints in original pixels (clipped)."""
+        dets = np.asarray(dets, dtype=np.float32)
+        out = np.array(dets, dtype=np.float32, copy=True).reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6)
         out[:, :4] = scale_boxes_back(out[:, :4], self.ratio, self.pad, self.orig)
+        if out.shape[1] > 6:
+            k = (out.shape[1] - 6) // 3
+            kpts = scale_keypoints_back(out[:, 6:].reshape(len(out), k, 3), self.ratio, self.pad, self.orig)
+            out[:, 6:] = kpts.reshape(len(out), 3 * k)
         return out
 
 

@@ -1,9 +1,9 @@
 """``tern predict``: run a trained model (best.pt or model.onnx) on images, a folder or a dataset; write
-annotated images, YOLO rows (--save-txt), predictions.json (COCO results) and images.json."""
+annotated images (with skeletons for a pose model), YOLO rows (--save-txt; pose rows for a pose model),
+predictions.json (COCO results, with keypoints for a pose model) and images.json."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,6 @@ import numpy as np
 
 from studio.events import EventWriter
 from studio.jobs.job_run import run_job
-from studio.utils.atomic import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,10 @@ def run_predict(opts: PredictOptions, events_stdout: bool = False) -> PredictOut
 
 
 def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOutcome:
-    from studio.evaluation.coco_map import to_coco_results
     from studio.inference.draw import draw_detections
     from studio.inference.load import load_predictor
     from studio.inference.sources import iter_source
-    from studio.inference.writers import write_images_json, write_yolo_txt
+    from studio.inference.writers import write_images_json, write_predictions_json, write_yolo_txt
 
     predictor = load_predictor(opts.weights, imgsz=opts.imgsz or None, device=opts.device, conf=opts.conf,
                                iou=opts.iou)
@@ -60,11 +58,12 @@ def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOut
                             "height": rgb.shape[0]})
             out = _output_name(Path(path), used)
             if opts.save_images:
-                _save_image(run / out.name, draw_detections(rgb, dets, predictor.names))
+                skeleton = getattr(predictor, "skeleton", ())
+                _save_image(run / out.name, draw_detections(rgb, dets, predictor.names, skeleton=skeleton))
             if opts.save_txt:
                 write_yolo_txt(run / "labels" / f"{out.stem}.txt", dets, rgb.shape[:2])
     class_ids = getattr(predictor, "class_ids", None) or list(range(len(predictor.names)))
-    atomic_write_text(run / "predictions.json", json.dumps(to_coco_results(results, class_ids)))
+    write_predictions_json(run / "predictions.json", results, class_ids)
     write_images_json(run / "images.json", entries)
     events.artifact("predictions", run / "predictions.json")
     for line in skipped:

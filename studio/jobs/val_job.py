@@ -1,9 +1,9 @@
 """``tern val``: validate weights on a dataset's val split with pycocotools; per-class table, plots,
-predictions.json (COCO results with the dataset's image and category ids) in ``runs/detect/val*``."""
+predictions.json (COCO results with the dataset's image and category ids) in ``runs/detect/val*``. A pose
+model adds keypoint OKS AP (AP, AP50, AP75, APm, APl) from COCOeval iouType "keypoints"."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,6 @@ from studio.engine.data_source import TrainingData, load_training_data
 from studio.errors import ConfigError, DatasetFormatError
 from studio.events import EventWriter
 from studio.jobs.job_run import run_job
-from studio.utils.atomic import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class ValOptions:
     project: str = "runs"
     name: str = "val"
     plots: bool = True
+    val_fraction: float = 0.2  # val share of a source without a val split (what training used)
 
 
 @dataclass(frozen=True)
@@ -45,41 +45,60 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.engine.detect_finish import format_class_table
     from studio.engine.device import select_device
     from studio.engine.run_sampler import RunSampler
-    from studio.engine.validate_detect import validate_detector
-    from studio.evaluation.coco_map import to_coco_results
+    from studio.inference.writers import write_predictions_json
     from studio.jobs.tasks import TASKS
 
     model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
-    data = load_val_data(opts.data, opts.images)
+    data = load_val_data(opts.data, opts.images, opts.val_fraction)
     if len(data.names) != len(meta.names):
         raise ConfigError(f"{opts.weights} predicts {len(meta.names)} classes ({', '.join(meta.names[:5])}) "
                           f"but {opts.data} has {len(data.names)}; validate on the data it was trained for")
     for note in data.notes:
         events.log(note, "warning")
     device = select_device(opts.device)
-    task = TASKS["detect"][meta.model_config.arch]
+    pose = meta.model_config.num_keypoints > 0
+    _check_keypoints(opts, data, meta.model_config.num_keypoints)
+    task = TASKS["pose" if pose else "detect"][meta.model_config.arch]
     dataset = task.val_dataset(data.val, opts.imgsz or meta.imgsz, meta.max_size)
     loader = build_loader(dataset, RunSampler(len(dataset), shuffle=False), opts.batch, opts.workers)
     plots = run / "plots" if opts.plots else None
-    result = validate_detector(model.to(device), loader, data, device, plots=plots)
+    if pose:
+        from studio.engine.validate_pose import format_keypoint_line, validate_pose
+
+        result = validate_pose(model.to(device), loader, data, meta.kpt_sigmas, device, plots=plots)
+        detail, extra = result.boxes, [format_keypoint_line(result.keypoints)]
+    else:
+        from studio.engine.validate_detect import validate_detector
+
+        result = validate_detector(model.to(device), loader, data, device, plots=plots)
+        detail, extra = result.detail, []
     for name, value in result.metrics.items():
         events.metric(0, name, value, "val")
-    results = to_coco_results(result.predictions, data.class_ids)
-    atomic_write_text(run / "predictions.json", json.dumps(results))
+    write_predictions_json(run / "predictions.json", result.predictions, data.class_ids)
     events.artifact("predictions", run / "predictions.json")
-    table = format_class_table(result.detail)
-    events.log(table)
-    d = result.detail
-    lines = [f"{len(data.val)} val images: mAP50 {d.map50:.4f}  mAP50-95 {d.map:.4f}  "
-             f"P {d.precision:.3f}  R {d.recall:.3f}", table, f"results in {run}"]
+    table = format_class_table(detail)
+    events.log("\n".join([table, *extra]))
+    lines = [f"{len(data.val)} val images: mAP50 {detail.map50:.4f}  mAP50-95 {detail.map:.4f}  "
+             f"P {detail.precision:.3f}  R {detail.recall:.3f}", table, *extra, f"results in {run}"]
     return ValOutcome(run, result.metrics, lines)
 
 
-def load_val_data(path: str, images: str = "") -> TrainingData:
-    """What ``tern val`` validates on: the source's val split, chosen as training chose it; a source
-    without training images (a val-only COCO json such as instances_val2017.json) validates whole."""
+def _check_keypoints(opts: ValOptions, data: TrainingData, num_keypoints: int) -> None:
+    """A pose model validates on data with the same number of keypoints."""
+    if not num_keypoints:
+        return
+    have = data.pose.num_keypoints if data.pose is not None else 0
+    if have != num_keypoints:
+        raise ConfigError(f"{opts.weights} predicts {num_keypoints} keypoints but {opts.data} has "
+                          f"{have or 'no'} keypoints per object; validate on the data it was trained for")
+
+
+def load_val_data(path: str, images: str = "", val_fraction: float = 0.2) -> TrainingData:
+    """What ``tern val`` validates on: the source's val split, chosen as training chose it (the same
+    ``val_fraction`` for a source without one); a source without training images (a val-only COCO json
+    such as instances_val2017.json) validates whole."""
     try:
-        return load_training_data(path, images)
+        return load_training_data(path, images, val_fraction)
     except DatasetFormatError:
         data = _val_only(path, images)
         if data is None:
@@ -102,4 +121,7 @@ def _val_only(path: str, images: str) -> TrainingData | None:
     errors = [p for p in problems if p.severity == "error"]
     notes = [f"{len(errors)} label problems were skipped (first: {errors[0]}); `tern data check {path}` "
              "lists them all"] if errors else []
-    return TrainingData([], records, [c.name for c in cats], [c.id for c in cats], notes)
+    from studio.data.pose_info import pose_info
+
+    return TrainingData([], records, [c.name for c in cats], [c.id for c in cats], notes,
+                        pose=pose_info(dataset))

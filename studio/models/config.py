@@ -19,6 +19,7 @@ class ModelConfig:
     neck: str = "pan"       # a NECKS name: pan | fpn | bifpn
     nc: int = 80            # number of classes
     reg_max: int = 16       # DFL bins per box side
+    num_keypoints: int = 0  # K > 0: a pose model (yolo only), K keypoints per object
 
     def __post_init__(self) -> None:
         from studio.models.registry import ARCHS, BACKBONES, NECKS, SCALES
@@ -31,6 +32,10 @@ class ModelConfig:
             raise ConfigError(f"model nc must be a positive number of classes, got {self.nc!r}")
         if not isinstance(self.reg_max, int) or self.reg_max < 2:
             raise ConfigError(f"model reg_max must be an integer >= 2, got {self.reg_max!r}")
+        if not isinstance(self.num_keypoints, int) or self.num_keypoints < 0:
+            raise ConfigError(f"model num_keypoints must be 0 (detection) or more: {self.num_keypoints!r}")
+        if self.num_keypoints and self.arch != "yolo":
+            raise ConfigError(f"pose models are one-stage (arch yolo); {self.arch} has no keypoint head")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON/YAML-safe values (str and int)."""

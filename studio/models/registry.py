@@ -53,6 +53,7 @@ from studio.models.detectors.one_stage import Detector
 from studio.models.detectors.rcnn_config import RCNNConfig
 from studio.models.detectors.two_stage import TwoStageDetector
 from studio.models.heads.decoupled import DetectHead
+from studio.models.heads.pose import PoseHead
 from studio.models.layers import make_divisible
 from studio.models.necks.bifpn import bifpn
 from studio.models.necks.fpn import fpn
@@ -148,14 +149,17 @@ def build_backbone(name: str, width: float = 1.0, depth: float = 1.0) -> nn.Modu
 def build_one_stage(cfg: ModelConfig) -> Detector:
     """Backbone (strides 8/16/32 used) -> neck -> DFL head. Over a zoo backbone the neck first brings each
     level to YOLO_NECK_BASE * width channels (lateral 1x1 Convs). The neck uses the backbone's activation
-    (ReLU for repvgg, as YOLOv6), the head SiLU."""
+    (ReLU for repvgg, as YOLOv6), the head SiLU. ``cfg.num_keypoints`` > 0 gives a pose head."""
     depth, width = SCALES[cfg.scale]
     backbone = build_backbone(cfg.backbone, width, depth)
     in_channels = {s: backbone.out_channels[s] for s in YOLO_STRIDES}
     extra = {} if cfg.backbone in SCALED_BACKBONES else \
         {"channels": {s: make_divisible(c * width) for s, c in YOLO_NECK_BASE.items()}}
     neck = NECKS[cfg.neck](in_channels, width, depth, act=backbone.act, **extra)
-    head = DetectHead(neck.out_channels, cfg.nc, cfg.reg_max)
+    if cfg.num_keypoints:
+        head = PoseHead(neck.out_channels, cfg.nc, cfg.num_keypoints, cfg.reg_max)
+    else:
+        head = DetectHead(neck.out_channels, cfg.nc, cfg.reg_max)
     return Detector(backbone, neck, head)
 
 

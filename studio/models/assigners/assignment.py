@@ -16,12 +16,15 @@ class Assignment:
     target_scores: (B, A, C) float soft class targets (0 except at the label of a positive anchor, where it
         is the assigner's quality score in [0, 1]); the BCE target of the class branch.
     fg_mask: (B, A) bool, True for positive anchors.
+    target_gt_idx: (B, A) int64 index of the assigned gt among the image's M padded gts (0 where not fg):
+        what a pose loss gathers the gt keypoints with.
     """
 
     target_labels: torch.Tensor
     target_bboxes: torch.Tensor
     target_scores: torch.Tensor
     fg_mask: torch.Tensor
+    target_gt_idx: torch.Tensor
 
 
 def gather_targets(gt_idx: torch.Tensor, fg_mask: torch.Tensor, quality: torch.Tensor,
@@ -40,7 +43,7 @@ def gather_targets(gt_idx: torch.Tensor, fg_mask: torch.Tensor, quality: torch.T
     boxes = boxes * fg_mask[..., None]
     scores = torch.nn.functional.one_hot(labels, num_classes + 1)[..., :num_classes].to(quality.dtype)
     scores = scores * (quality * fg_mask)[..., None]
-    return Assignment(labels, boxes, scores, fg_mask)
+    return Assignment(labels, boxes, scores, fg_mask, idx * fg_mask)
 
 
 def background(batch: int, anchors: int, num_classes: int, like: torch.Tensor) -> Assignment:
@@ -51,4 +54,5 @@ def background(batch: int, anchors: int, num_classes: int, like: torch.Tensor) -
         torch.zeros(batch, anchors, 4, dtype=like.dtype, **kw),
         torch.zeros(batch, anchors, num_classes, dtype=like.dtype, **kw),
         torch.zeros(batch, anchors, dtype=torch.bool, **kw),
+        torch.zeros(batch, anchors, dtype=torch.int64, **kw),
     )

@@ -10,7 +10,8 @@ from torch import nn
 class Detector(nn.Module):
     """``forward(images (B, 3, H, W) float RGB in [0, 1], H and W multiples of 32)`` -> list, one per
     stride in ``strides`` (ascending, e.g. (8, 16, 32)), of raw maps (B, 4 * reg_max + nc, H/s, W/s): DFL
-    logits first (``view(B, 4, reg_max, h, w)``, ltrb distances in stride units), then class logits.
+    logits first (``view(B, 4, reg_max, h, w)``, ltrb distances in stride units), then class logits, then
+    with a pose head (``num_keypoints`` K > 0) 3K raw keypoint values (``studio.models.heads.pose``).
 
     ``backbone(x) -> {stride: map}``, ``neck(feats) -> {stride: map}``, ``head(feats) -> list`` (the head
     has ``nc``, ``reg_max`` and ``strides``).
@@ -22,6 +23,7 @@ class Detector(nn.Module):
         self.nc: int = head.nc
         self.reg_max: int = head.reg_max
         self.strides: tuple[int, ...] = tuple(head.strides)
+        self.num_keypoints: int = getattr(head, "num_keypoints", 0)
         # what validation passes to ``predict``: every (box, class) above 0.001 (mAP needs the low scores)
         self.val_settings = {"conf": 0.001, "iou": 0.7, "max_det": 300}
 
@@ -31,12 +33,14 @@ class Detector(nn.Module):
     @torch.no_grad()
     def predict(self, images: torch.Tensor, conf: float = 0.25, iou: float = 0.7,
                 max_det: int = 300) -> list[torch.Tensor]:
-        """Detections per image: (n, 6) x1, y1, x2, y2, score, class index, in input pixels (decode, then
-        ``Postprocess``; multi-label as validation does when conf is below 0.01)."""
+        """Detections per image: (n, 6 + 3K) x1, y1, x2, y2, score, class index, then (pose) K keypoints
+        (x, y, visibility), in input pixels (decode, then ``Postprocess``; multi-label as validation does
+        when conf is below 0.01)."""
         from studio.models.postprocess import Postprocess, decode_outputs
 
-        post = Postprocess(conf=conf, iou=iou, max_det=max_det, multi_label=conf < 0.01)
-        return post(decode_outputs(self(images), self.strides, self.reg_max))
+        k = self.num_keypoints
+        post = Postprocess(conf=conf, iou=iou, max_det=max_det, multi_label=conf < 0.01, extra=3 * k)
+        return post(decode_outputs(self(images), self.strides, self.reg_max, k))
 
     def fuse(self) -> Detector:
         """Fold every BatchNorm into its conv and every RepVGG block into one 3x3 conv, in place; returns

@@ -93,3 +93,77 @@ def scene(tmp_path: Path) -> Callable[..., ImageRecord]:
                            np.asarray(classes, np.int64), np.asarray(crowd or [False] * len(boxes), bool))
 
     return make
+
+
+def draw_markers(h: int, w: int, keypoints: np.ndarray, half: int = 2) -> np.ndarray:
+    """(h, w, 3) uint8 RGB: black, with a (2 * half + 1) px square of COLOURS[k] centred on each labeled
+    keypoint k of the (n, K, 3) ``keypoints`` (put keypoints on pixel centres, i + 0.5, so the square's
+    centre is the keypoint)."""
+    img = np.zeros((h, w, 3), dtype=np.uint8)
+    for obj in np.asarray(keypoints).reshape(-1, np.asarray(keypoints).shape[-2], 3):
+        for k, (x, y, v) in enumerate(obj):
+            if v > 0:
+                cx, cy = int(x), int(y)
+                img[max(cy - half, 0):cy + half + 1, max(cx - half, 0):cx + half + 1] = COLOURS[k]
+    return img
+
+
+def marker_centre(img: np.ndarray, k: int, near: np.ndarray, window: float = 6.0) -> np.ndarray | None:
+    """The (x, y) centre, in continuous pixels (pixel i spans [i, i + 1)), of the COLOURS[k] marker within
+    ``window`` px of ``near``: each pixel weighs by how much of the colour it holds (the blend with black
+    that interpolation makes at a marker's edge), so the centre survives resampling; None when none."""
+    colour = COLOURS[k].astype(np.float64)
+    px = img.astype(np.float64)
+    amount = np.clip(px @ colour / (colour @ colour), 0.0, 1.0)
+    weight = np.where(np.abs(px - amount[..., None] * colour).max(-1) <= 40, amount, 0.0)
+    ys, xs = np.mgrid[0:img.shape[0], 0:img.shape[1]] + 0.5
+    weight[(np.abs(xs - near[0]) > window) | (np.abs(ys - near[1]) > window)] = 0.0
+    if weight.sum() < 0.5:
+        return None
+    return np.array([(weight * xs).sum(), (weight * ys).sum()]) / weight.sum()
+
+
+def assert_keypoints_on_markers(img: np.ndarray, labels: np.ndarray, order: tuple[int, ...] | None = None,
+                                margin: float = 6.0, tol: float = 1.0) -> int:
+    """Every labeled keypoint k of the (n, 5 + 3K) rows sits on the centre of its marker (COLOURS[order[k]],
+    ``order`` None: COLOURS[k]) within ``tol`` px, unless it lies within ``margin`` px of the image edge
+    (where the marker may be cut); returns how many were checked."""
+    h, w = img.shape[:2]
+    kpts = np.asarray(labels, dtype=np.float64)[:, 5:].reshape(len(labels), -1, 3)
+    checked = 0
+    for obj in kpts:
+        for k, (x, y, v) in enumerate(obj):
+            if v <= 0 or not (margin <= x <= w - margin and margin <= y <= h - margin):
+                continue
+            colour = k if order is None else order[k]
+            found = marker_centre(img, colour, np.array([x, y]))
+            assert found is not None, f"no marker of keypoint {k} near {(x, y)}"
+            np.testing.assert_allclose(found, (x, y), atol=tol, err_msg=f"keypoint {k}")
+            checked += 1
+    return checked
+
+
+def pose_rows(boxes: list[tuple[float, float, float, float]], classes: list[int],
+              keypoints: np.ndarray) -> np.ndarray:
+    """(n, 5 + 3K) float32 label rows [cls, x1, y1, x2, y2, x_1, y_1, v_1, ...]."""
+    kpts = np.asarray(keypoints, np.float32).reshape(len(boxes), -1)
+    head = np.array([[c, *b] for b, c in zip(boxes, classes, strict=True)], np.float32).reshape(-1, 5)
+    return np.concatenate([head, kpts], 1)
+
+
+@pytest.fixture
+def pose_scene(tmp_path: Path) -> Callable[..., ImageRecord]:
+    """pose_scene(h, w, boxes, keypoints (n, K, 3), classes=None, image_id=1, crowd=None) -> ImageRecord
+    of a PNG (``draw_markers``) written to tmp_path; classes default to 0, 1, 2, ..."""
+
+    def make(h: int, w: int, boxes: list[tuple[int, int, int, int]], keypoints: np.ndarray,
+             classes: list[int] | None = None, image_id: int = 1,
+             crowd: list[bool] | None = None) -> ImageRecord:
+        kpts = np.asarray(keypoints, np.float32).reshape(len(boxes), -1, 3)
+        path = tmp_path / f"pose{image_id}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(draw_markers(h, w, kpts), cv2.COLOR_RGB2BGR))
+        cls = classes if classes is not None else list(range(len(boxes)))
+        return ImageRecord(image_id, str(path), w, h, np.asarray(boxes, np.float32).reshape(-1, 4),
+                           np.asarray(cls, np.int64), np.asarray(crowd or [False] * len(boxes), bool), kpts)
+
+    return make

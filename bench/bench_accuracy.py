@@ -1,0 +1,67 @@
+"""Accuracy of the one-stage detector after a fixed budget (issue 4): a generated shapes dataset (64 train,
+16 held-out val images by default), ``--epochs`` epochs from scratch, then mAP50 and mAP50-95 of best.pt
+on the val images (pycocotools, as every run reports them) and the wall time of the run.
+
+    python bench/bench_accuracy.py [--variants elan-pan repvgg-fpn] [--epochs 30] [--imgsz 320]
+
+A variant is BACKBONE-NECK. Each runs in this process, one after the other. Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from report import print_figures  # bench/ is on sys.path when a bench runs as a script
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def best_row(results: Path) -> dict[str, float]:
+    """The results.csv row of the best epoch (0.1 mAP50 + 0.9 mAP50-95, as best.pt is chosen)."""
+    with results.open() as f:
+        rows = [{k.strip(): float(v) for k, v in row.items() if v.strip()} for row in csv.DictReader(f)]
+    return max(rows, key=lambda r: 0.1 * r["metrics/mAP50(B)"] + 0.9 * r["metrics/mAP50-95(B)"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", default=["elan-pan", "repvgg-fpn"])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--imgsz", type=int, default=320)
+    parser.add_argument("--model", default="n")
+    parser.add_argument("--train-images", type=int, default=64)
+    parser.add_argument("--val-images", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=16)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from studio.engine.config import TrainConfig
+    from studio.jobs.train_job import run_training
+    from studio.shapes import make_shapes
+
+    figures: dict[str, float | str] = {"model": args.model, "epochs": args.epochs, "imgsz": args.imgsz}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = make_shapes(Path(tmp) / "shapes", num_images=args.train_images, size=args.imgsz,
+                           max_objects=6, val_images=args.val_images, seed=1)
+        for variant in args.variants:
+            backbone, neck = variant.split("-")
+            cfg = TrainConfig(data=str(data), imgsz=args.imgsz, batch=args.batch, epochs=args.epochs,
+                              model=args.model, backbone=backbone, neck=neck, device="cpu",
+                              project=str(Path(tmp) / "runs"), name=variant, export=False)
+            start = time.perf_counter()
+            outcome = run_training(cfg, bar=False)
+            figures[f"{variant} minutes"] = (time.perf_counter() - start) / 60
+            best = best_row(outcome.run / "results.csv")
+            figures[f"{variant} mAP50"] = best["metrics/mAP50(B)"]
+            figures[f"{variant} mAP50-95"] = best["metrics/mAP50-95(B)"]
+            print(f"{variant}: mAP50 {figures[f'{variant} mAP50']:.3f}, "
+                  f"mAP50-95 {figures[f'{variant} mAP50-95']:.3f}", flush=True)
+    print_figures("accuracy", figures)
+
+
+if __name__ == "__main__":
+    main()
