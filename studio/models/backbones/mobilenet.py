@@ -23,6 +23,7 @@ from studio.models.blocks.depthwise_separable import DepthwiseSeparable
 from studio.models.blocks.init import init_conv_bn
 from studio.models.blocks.inverted_residual import InvertedResidual, make_divisible
 from studio.models.blocks.normalize import ImageNetNormalize
+from studio.models.blocks.taps import run_tapped
 
 # MobileNetV2 Table 2: (expand t, channels c, repeats n, first stride s) per stage, after a stride-2 stem
 V2_SETTING: tuple[tuple[int, int, int, int], ...] = (
@@ -61,13 +62,7 @@ class TappedBackbone(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """(B, 3, H, W) RGB in [0, 1] -> {stride: (B, out_channels[stride], H / stride, W / stride)}."""
-        x = self.normalize(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, layer in enumerate(getattr(self, self.trunk_name)):
-            x = layer(x)
-            if i in self.taps:
-                out[self.taps[i]] = x
-        return out
+        return run_tapped(getattr(self, self.trunk_name), self.normalize(x), self.taps)
 
 
 class ConvPoolHead(nn.Module):

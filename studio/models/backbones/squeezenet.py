@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from studio.models.blocks.normalize import ImageNetNormalize
+from studio.models.blocks.taps import run_tapped
 
 
 class Fire(nn.Module):
@@ -68,13 +69,8 @@ class SqueezeNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """(B, 3, H, W) -> {stride: (B, out_channels[stride], H / stride, W / stride)}."""
-        x = self.normalize(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self._taps:
-                out[self._taps[i]] = x
-        out[32] = self.pool32(x)
+        out = run_tapped(self.features, self.normalize(x), self._taps)
+        out[32] = self.pool32(out[16])  # the last Fire module's output is the stride-16 map
         return out
 
     def classifier(self, num_classes: int = 1000) -> SqueezeNetHead:

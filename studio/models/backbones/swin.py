@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from studio.models.blocks.normalize import ImageNetNormalize
+from studio.models.blocks.taps import run_tapped
 from studio.models.blocks.transformer import DropPath
 from studio.models.blocks.window_attention import ShiftedWindowAttention
 
@@ -121,13 +122,7 @@ class SwinTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """(B, 3, H, W) -> {stride: (B, out_channels[stride], H / stride, W / stride)} (channels-first)."""
-        x = self.normalize(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self._taps:
-                out[self._taps[i]] = x.permute(0, 3, 1, 2)
-        return out
+        return run_tapped(self.features, self.normalize(x), self._taps, lambda t: t.permute(0, 3, 1, 2))
 
     def classifier(self, num_classes: int = 1000) -> SwinHead:
         """torchvision's head: ``norm`` (LayerNorm), global average pool, ``head`` Linear."""

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from studio.models.blocks.normalize import ImageNetNormalize
+from studio.models.blocks.taps import run_tapped
 
 VGG16_LAYOUT: tuple[int | str, ...] = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
                                        512, 512, 512, "M", 512, 512, 512, "M")  # Table 1, column D
@@ -56,13 +57,7 @@ class VGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """(B, 3, H, W) -> {stride: (B, out_channels[stride], H / stride, W / stride)}."""
-        x = self.normalize(x)
-        out: dict[int, torch.Tensor] = {}
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self._taps:
-                out[self._taps[i]] = x
-        return out
+        return run_tapped(self.features, self.normalize(x), self._taps)
 
     def classifier(self, num_classes: int = 1000) -> VGGHead:
         """torchvision's head: adaptive average pool to 7x7 and the three FC layers with dropout."""

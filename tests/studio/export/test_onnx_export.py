@@ -15,27 +15,16 @@ from studio.export.onnx import export_onnx, read_metadata
 from studio.export.parity import check_parity
 from studio.models.config import ModelConfig
 from studio.models.registry import build_detector
+from tests.model_helpers import liven
 
 IMGSZ = 64
 NAMES, CLASS_IDS = ["cat", "dog", "bird"], [1, 3, 7]
 
 
 def detector(backbone: str = "elan", seed: int = 0) -> nn.Module:
-    """The n-scale detector with random BatchNorm statistics and livelier head outputs (varied scores and
-    box sizes, as a trained model has), in eval mode."""
+    """The n-scale detector, livened (``tests.model_helpers.liven``), in eval mode."""
     torch.manual_seed(seed)
-    model = build_detector(ModelConfig(nc=len(NAMES), backbone=backbone))
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.2)
-                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-        for branch in (*model.head.box, *model.head.cls):
-            branch[-1].weight.mul_(20)
-        for branch in model.head.cls:
-            branch[-1].bias.fill_(-1.0)
-    return model.eval()
+    return liven(build_detector(ModelConfig(nc=len(NAMES), backbone=backbone)), seed)
 
 
 @pytest.fixture(scope="module")

@@ -13,26 +13,16 @@ from studio.export.parity import check_parity
 from studio.inference.predictor import OnnxPredictor, TorchPredictor
 from studio.models.config import ModelConfig
 from studio.models.registry import build_detector
+from tests.model_helpers import liven
 
 IMGSZ, K = 64, 5
 SKELETON = [(1, 2), (2, 3), (3, 4), (4, 5)]
 
 
 def pose_model(seed: int = 0) -> nn.Module:
-    """An n-scale pose model with random BN statistics and lively head outputs, in eval mode."""
+    """An n-scale pose model, livened (``tests.model_helpers.liven``), in eval mode."""
     torch.manual_seed(seed)
-    model = build_detector(ModelConfig(nc=2, num_keypoints=K))
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.2)
-                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-        for branch in (*model.head.box, *model.head.cls, *model.head.kpt):
-            branch[-1].weight.mul_(20)
-        for branch in model.head.cls:
-            branch[-1].bias.fill_(-1.0)
-    return model.eval()
+    return liven(build_detector(ModelConfig(nc=2, num_keypoints=K)), seed)
 
 
 @pytest.fixture(scope="module")

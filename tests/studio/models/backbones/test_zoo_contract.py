@@ -196,16 +196,6 @@ ZOO = {
 NAMES = sorted(ZOO)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One torch thread: on a shared 2-core machine a second OpenMP thread spins waiting for a busy core
-    and the small forwards here take 50x longer; the results are the same either way."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_the_table_lists_every_zoo_entry_of_the_registry():
     assert set(ZOO) == set(BACKBONES) - set(SCALED_BACKBONES)
 

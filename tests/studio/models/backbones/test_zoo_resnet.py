@@ -23,16 +23,6 @@ TORCHVISION_TENSORS = {"resnet18": 62, "resnet34": 110, "resnet50": 161, "resnet
                        "resnext50_32x4d": 161}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One torch thread: on a shared 2-core machine a second OpenMP thread spins waiting for a busy core
-    and the small forwards here take 50x longer; the results are the same either way."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("name", sorted(TORCHVISION_TENSORS))
 def test_same_parameter_tensors_as_torchvision(name):
     model = classifier_on_meta(BACKBONES[name])

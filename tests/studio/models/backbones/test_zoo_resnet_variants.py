@@ -17,16 +17,6 @@ from studio.models.blocks.selective_kernel import SelectiveKernel
 from studio.models.blocks.split_attention import RadixSoftmax, SplitAttention
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One torch thread: on a shared 2-core machine a second OpenMP thread spins waiting for a busy core
-    and the small forwards here take 50x longer; the results are the same either way."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("build", [res2net50_26w_4s, resnest50, sknet50])
 def test_the_variants_are_the_one_shared_resnet_trunk(build):
     with torch.device("meta"):
