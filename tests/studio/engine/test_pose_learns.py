@@ -1,15 +1,17 @@
 """Pose learning is proven, not assumed: the n pose model overfits 8 generated stick-figure images (7
 keypoints each figure) to keypoint OKS AP50 >= 0.8 (pycocotools, iouType "keypoints", on those same images)
-within a few CPU minutes; a pose run resumes exactly."""
+within a few CPU minutes; a pose run resumes exactly and ends with an ONNX export carrying its skeleton."""
 
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
 from studio.data.augment import AugmentConfig
 from studio.engine.config import TrainConfig
+from studio.export.onnx import read_metadata
 from studio.jobs.train_job import run_training
 from studio.pose_shapes import make_stick_figures
 
@@ -42,10 +44,13 @@ def test_a_pose_run_stopped_mid_epoch_resumes_with_the_same_losses(tmp_path):
                                **kwargs)
         return outcome, seen
 
-    _, straight = losses(base.with_(name="straight"))
+    done, straight = losses(base.with_(name="straight", export=True))
     first, part1 = losses(base.with_(name="interrupted", max_steps=3))
     _, part2 = losses(base, resume=first.run)
     assert sorted(part1 | part2) == sorted(straight) == [1, 2, 3, 4]
     for step, parts in straight.items():
         assert len(parts) == 5  # box, cls, dfl, kpt, kobj
         assert (part1 | part2)[step] == pytest.approx(parts, abs=1e-5), step
+    meta = read_metadata(done.run / "model.onnx")  # the end of a pose run exports with its skeleton
+    assert meta["task"] == "pose" and meta["num_keypoints"] == "7" and json.loads(meta["skeleton"])
+    assert any(line.startswith("parity: ok") for line in done.summary), done.summary
