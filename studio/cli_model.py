@@ -28,7 +28,9 @@ def register_predict(p: argparse.ArgumentParser) -> None:
     p.add_argument("--conf", type=float, default=0.25, help="minimum score (default 0.25)")
     p.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
     p.add_argument("--save-txt", action="store_true",
-                   help="also write YOLO rows (cls cx cy w h conf; a pose model adds x y v per keypoint)")
+                   help="also write YOLO label rows (cls cx cy w h; a pose model adds x y v per keypoint)")
+    p.add_argument("--save-conf", action="store_true",
+                   help="with --save-txt, end each row with the detection's score")
     p.add_argument("--no-images", action="store_true", help="do not write annotated images")
     _common(p, batch=8)
     p.add_argument("--name", default="predict", help="run name under PROJECT/detect (default predict, ...)")
@@ -68,7 +70,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from studio.jobs.predict_job import PredictOptions, run_predict
 
     opts = PredictOptions(args.weights, args.source, args.conf, args.iou, args.imgsz, args.device,
-                          args.save_txt, not args.no_images, args.project, args.name, args.batch)
+                          args.save_txt, not args.no_images, args.project, args.name, args.batch,
+                          save_conf=args.save_conf)
     outcome = run_predict(opts, events_stdout=args.events)
     lines = [f"{outcome.images} images, {outcome.detections} detections -> {outcome.run}", *outcome.skipped]
     _print(lines, args.events)

@@ -1,5 +1,6 @@
 """``tern predict``: run a trained model (best.pt or model.onnx) on images, a folder or a dataset; write
-annotated images (with skeletons for a pose model), YOLO rows (--save-txt; pose rows for a pose model),
+annotated images (with skeletons for a pose model), YOLO label rows (--save-txt, pose rows for a pose
+model, loadable as labels for pre-labelling; --save-conf appends each score),
 predictions.json (COCO results, with keypoints for a pose model) and images.json."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class PredictOptions:
     project: str = "runs"
     name: str = "predict"
     batch: int = 8
+    save_conf: bool = False  # end each --save-txt row with the detection's score (not a label file then)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _predict(opts: PredictOptions, run: Path, events: EventWriter) -> PredictOut
                 skeleton = getattr(predictor, "skeleton", ())
                 _save_image(run / out.name, draw_detections(rgb, dets, predictor.names, skeleton=skeleton))
             if opts.save_txt:
-                write_yolo_txt(run / "labels" / f"{out.stem}.txt", dets, rgb.shape[:2])
+                write_yolo_txt(run / "labels" / f"{out.stem}.txt", dets, rgb.shape[:2], conf=opts.save_conf)
     class_ids = getattr(predictor, "class_ids", None) or list(range(len(predictor.names)))
     write_predictions_json(run / "predictions.json", results, class_ids)
     write_images_json(run / "images.json", entries)

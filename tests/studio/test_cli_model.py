@@ -99,7 +99,7 @@ def test_val_reports_map_and_writes_predictions_with_the_datasets_ids(trained, c
 
 def _predict(capsys, trained, weights: Path) -> Path:
     code, out, err = _tern(capsys, "predict", "--weights", weights, "--source", trained["val_images"],
-                           "--conf", "0.001", "--save-txt", "--project", trained["project"])
+                           "--conf", "0.001", "--save-txt", "--save-conf", "--project", trained["project"])
     assert code == 0, err
     assert re.match(r"4 images, \d+ detections -> ", out), out
     return _run_folder(out, "detections -> ")
@@ -124,7 +124,7 @@ def test_predict_with_best_pt_and_model_onnx_agree(trained, capsys):
         twin = next((t for t in free if _twins(r, t)), None)
         assert twin is not None, r
         free.remove(twin)
-    for k, name in enumerate(names):  # --save-txt: one YOLO row (cls cx cy w h conf) per detection
+    for k, name in enumerate(names):  # --save-txt --save-conf: one row (cls cx cy w h conf) per detection
         rows = [line.split() for line in (torch_run / "labels" / f"{Path(name).stem}.txt").read_text()
                 .splitlines() if line.strip()]
         assert len(rows) == sum(r["image_id"] == k + 1 for r in ours)

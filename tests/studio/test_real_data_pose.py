@@ -48,4 +48,4 @@ def test_train_val_and_predict_pose_on_real_keypoints(shared_data, tmp_path, cap
     results = json.loads((run / "predictions.json").read_text())
     assert results and all(len(r["keypoints"]) == 17 * 3 for r in results)
     rows = (run / "labels" / f"{image.stem}.txt").read_text().splitlines()
-    assert rows and all(len(row.split()) == 5 + 17 * 3 + 1 for row in rows)  # box, keypoints, confidence
+    assert rows and all(len(row.split()) == 5 + 17 * 3 for row in rows)  # box and keypoints: a label row

@@ -72,7 +72,10 @@ def test_images_of_different_splits_with_one_name_keep_their_own_outputs(weights
     assert outcome.images == 5
     assert sorted(p.name for p in outcome.run.glob("*.png")) == [
         "shape_000.png", "shape_000_2.png", "shape_001.png", "shape_001_2.png", "shape_002.png"]
-    assert len(list((outcome.run / "labels").glob("*.txt"))) == 5
+    labels = list((outcome.run / "labels").glob("*.txt"))
+    assert len(labels) == 5
+    rows = [line.split() for f in labels for line in f.read_text().splitlines()]
+    assert rows and all(len(row) == 5 for row in rows)  # label rows (no score without save_conf)
     ids = [i["id"] for i in json.loads((outcome.run / "images.json").read_text())]
     assert ids == [1, 2, 3, 4, 5]
 
