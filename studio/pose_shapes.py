@@ -19,7 +19,6 @@ figures never overlap. The labels depend only on the seed.
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from PIL import Image, ImageDraw
 
 from studio.annotations import Annotation, Category, Dataset, Sample
 from studio.io.yolo import save_yolo
-from studio.utils.atomic import atomic_write_bytes, atomic_write_text
+from studio.shapes import is_free, write_png
+from studio.utils.atomic import atomic_write_text
 
 KEYPOINT_NAMES = ("head", "left_shoulder", "right_shoulder", "left_hand", "right_hand", "left_foot",
                   "right_foot")
@@ -51,9 +51,7 @@ def make_stick_figures(out_dir: Path | str, *, num_images: int = 8, size: int = 
         for i in range(count):
             image, annotations = _image(rng, size, max_objects)
             name = f"stick_{i:03d}.png"
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-            atomic_write_bytes(out / "images" / split / name, buffer.getvalue())
+            write_png(out / "images" / split / name, image)
             samples.append(Sample(name, out / "images" / split / name, size, size, split, annotations))
     person = Category(1, "person", "person", KEYPOINT_NAMES, SKELETON)
     save_yolo(Dataset([person], samples, kpt_shape=(len(KEYPOINT_NAMES), 3), flip_idx=FLIP_IDX), out,
@@ -122,7 +120,7 @@ def _free_figure(rng: np.random.Generator, size: int, placed: list
         x1, y1 = (float(v) for v in lo + origin)
         x2, y2 = (float(v) for v in hi + origin)
         box = (x1, y1, x2, y2)
-        if all(x2 < b[0] or x1 > b[2] or y2 < b[1] or y1 > b[3] for b in placed):
+        if is_free(box, placed):
             return points, box, height
     return None
 

@@ -33,9 +33,7 @@ def make_shapes(out_dir: Path | str, *, num_images: int = 8, size: int = 160, se
     for split, count in (("train", num_images), ("val", val_images)):
         for i in range(count):
             image, rows = _image(rng, size, max_objects)
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-            atomic_write_bytes(out / "images" / split / f"shape_{i:03d}.png", buffer.getvalue())
+            write_png(out / "images" / split / f"shape_{i:03d}.png", image)
             atomic_write_text(out / "labels" / split / f"shape_{i:03d}.txt", "".join(rows))
     val = "images/val" if val_images else "images/train"
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES))
@@ -70,9 +68,21 @@ def _free_box(rng: np.random.Generator, size: int, placed: list) -> tuple[float,
         side = float(rng.uniform(0.18, 0.4) * size)
         x1, y1 = (float(v) for v in rng.uniform(2, size - side - 2, size=2))
         box = (x1, y1, x1 + side, y1 + side)
-        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in placed):
+        if is_free(box, placed):
             return box
     return None
+
+
+def is_free(box: tuple[float, float, float, float], placed: list) -> bool:
+    """Whether the xyxy ``box`` overlaps none of the ``placed`` boxes."""
+    return all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in placed)
+
+
+def write_png(path: Path, image: Image.Image) -> None:
+    """Encode ``image`` as PNG and write it atomically."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _draw(draw: ImageDraw.ImageDraw, cls: int, box: tuple[float, float, float, float], colour) -> None:

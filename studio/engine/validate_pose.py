@@ -26,7 +26,6 @@ class PoseValResult:
     predictions: dict[int, np.ndarray]        # image id -> (n, 6 + 3K) original px
 
 
-@torch.no_grad()
 def validate_pose(model: nn.Module, loader, data: TrainingData, sigmas: Sequence[float], device: torch.device,
                   plots: Path | None = None, heartbeat=None) -> PoseValResult:
     predictions = predict_loader(model, loader, device, heartbeat)
