@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from studio import cli_data, cli_model, cli_train
+from studio import cli_data, cli_denoise, cli_model, cli_raw, cli_train
 from studio.errors import DatasetNotFoundError, StudioError
 
 # command -> (help, function that adds its options or sub-commands) (DESIGN rule 4: explicit registry)
@@ -19,6 +19,8 @@ GROUPS = {
     "val": (cli_model.VAL_HELP, cli_model.register_val),
     "predict": (cli_model.PREDICT_HELP, cli_model.register_predict),
     "export": (cli_model.EXPORT_HELP, cli_model.register_export),
+    "raw": (cli_raw.HELP, cli_raw.register),
+    "denoise": (cli_denoise.HELP, cli_denoise.register),
 }
 
 

@@ -1,5 +1,5 @@
-"""``tern train detect|pose``: train a detector (or a pose model) on a dataset, then validate best.pt and
-export model.onnx."""
+"""``tern train detect|pose|denoise``: train a detector, a pose model or a RAW denoiser, then validate
+best.pt and export model.onnx."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from studio.errors import ConfigError
 
-HELP = "train a model on a dataset (detect or pose; denoise arrives with its issue)"
+HELP = "train a model: a detector, a pose model or a RAW denoiser"
 
 # option -> (TrainConfig field, type, help); argparse defaults are None so only given options override
 OPTIONS = {
@@ -61,15 +61,43 @@ def register(parser: argparse.ArgumentParser) -> None:
 TASK_HELP = {
     "detect": "train a box detector",
     "pose": "train a keypoint (pose) model: YOLO-Pose, the one-stage detector with a keypoint head",
+    "denoise": "train a RAW denoiser (NAFNet-style UNet on packed Bayer data)",
+}
+# options a denoiser has no use for (detector data, architecture and augmentation)
+DETECTOR_ONLY = {"--images", "--backbone", "--neck", "--assigner", "--max-size", "--no-ema"}
+# tern train denoise: option -> (TrainConfig.denoise field, type, help)
+DENOISE_OPTIONS = {
+    "--noisy": ("noisy", str, "folder of noisy RAWs, paired with --clean by file name (default: synthetic "
+                              "noise on the clean files)"),
+    "--noise": ("noise", str, "noise model: a preset name or a `tern denoise calibrate` file"),
+    "--val-crop": ("val_crop", int, "side of the fixed validation crops in RAW pixels (default 512)"),
+    "--crops-per-image": ("crops_per_image", int, "training crops per image per epoch (default 64)"),
+}
+DENOISE_HELP = {
+    "--data": "folder of clean RAW files (same as --clean)",
+    "--arch": "nafnet (default) or unet (the plain baseline)",
+    "--model": "preset: small (CPU-friendly, default) or width32 (NAFNet-width32)",
+    "--imgsz": "training crop side in RAW pixels, a multiple of 32 (default 256)",
+    "--batch": "crops per step (default 8)",
 }
 
 
 def _task_parser(p: argparse.ArgumentParser, task: str) -> None:
+    denoise = task == "denoise"
     for flag, (dest, kind, text) in OPTIONS.items():
-        p.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+        if not (denoise and flag in DETECTOR_ONLY):
+            p.add_argument(flag, dest=dest, type=kind, default=None,
+                           help=DENOISE_HELP.get(flag, text) if denoise else text)
     for flag, (dest, text) in FLAGS.items():
-        p.add_argument(flag, dest=dest, action="store_const", const=dest not in NEGATED, default=None,
-                       help=text)
+        if not (denoise and flag in DETECTOR_ONLY):
+            p.add_argument(flag, dest=dest, action="store_const", const=dest not in NEGATED, default=None,
+                           help=text)
+    if denoise:
+        p.add_argument("--clean", dest="data", type=str, default=None, help="folder of clean RAW files")
+        for flag, (dest, kind, text) in DENOISE_OPTIONS.items():
+            p.add_argument(flag, dest=f"denoise_{dest}", type=kind, default=None, help=text)
+        p.add_argument("--no-ksigma", dest="denoise_ksigma", action="store_const", const=False, default=None,
+                       help="feed the network plain [0, 1] data instead of the k-sigma transform")
     p.add_argument("--config", type=Path, help="a config.yaml (e.g. an earlier run's); options override it")
     p.add_argument("--resume", nargs="?", const="", metavar="RUN",
                    help="continue a run: its folder or weights/last.pt (default: the latest run)")
@@ -80,17 +108,27 @@ def _task_parser(p: argparse.ArgumentParser, task: str) -> None:
 
 def given_options(args: argparse.Namespace) -> dict:
     names = [d for d, *_ in OPTIONS.values()] + [d for d, _ in FLAGS.values()]
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    values = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    denoise = {name[len("denoise_"):]: value for name, value in vars(args).items()
+               if name.startswith("denoise_") and value is not None}
+    if denoise:
+        values["denoise"] = denoise
+    return values
 
 
 def build_config(args: argparse.Namespace):
     from studio.engine.config import TrainConfig, load_config
 
     base = load_config(args.config).to_dict() if args.config else {}
-    values = {**base, **given_options(args), "task": args.train_task}
+    given = given_options(args)
+    if "denoise" in given:
+        given["denoise"] = {**base.get("denoise", {}), **given["denoise"]}
+    values = {**base, **given, "task": args.train_task}
     config = TrainConfig.for_arch(values)
     if not config.data:
-        raise ConfigError("tern train: --data is required (a data.yaml, COCO json or .tern project)")
+        what = "--clean is required (a folder of clean RAW files)" if args.train_task == "denoise" else \
+            "--data is required (a data.yaml, COCO json or .tern project)"
+        raise ConfigError(f"tern train {args.train_task}: {what}")
     return config
 
 

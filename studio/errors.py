@@ -59,3 +59,12 @@ class ConfigError(StudioError):
 
 class ExportError(StudioError):
     """An export cannot be made as asked (e.g. --half without CUDA) or its parity check failed."""
+
+
+class RawFileError(StudioError):
+    """A RAW file cannot be used: ``path`` and ``reason`` (unsupported, truncated, not Bayer, ...)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

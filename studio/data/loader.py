@@ -1,6 +1,10 @@
-"""The DataLoader of a detection dataset: spawn workers (OpenMP and rawpy deadlock under fork)."""
+"""The DataLoader of a training or validation dataset: spawn workers (OpenMP and rawpy deadlock under
+fork)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import torch
@@ -17,8 +21,10 @@ def worker_init(worker_id: int) -> None:
 
 
 def build_loader(dataset: Dataset, sampler: Sampler[int], batch_size: int, workers: int, *,
-                 pin_memory: bool | None = None, persistent: bool = False) -> DataLoader:
-    """Batches of ``collate`` over the keys ``sampler`` yields (drop_last False).
+                 pin_memory: bool | None = None, persistent: bool = False,
+                 collate_fn: Callable[[list], Any] = collate) -> DataLoader:
+    """Batches of ``collate_fn`` (default: the detection ``collate``) over the keys ``sampler`` yields
+    (drop_last False).
 
     workers > 0: that many ``spawn`` worker processes, started anew for every pass over the loader unless
     ``persistent`` (the trainer keeps them for the whole run: the sampler lives in this process, so one
@@ -33,7 +39,7 @@ def build_loader(dataset: Dataset, sampler: Sampler[int], batch_size: int, worke
     # resumed run restores that RNG and then starts an iterator; the two-stage detector samples from it)
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers,
                       generator=torch.Generator().manual_seed(0),
-                      collate_fn=collate, pin_memory=pin_memory, drop_last=False,
+                      collate_fn=collate_fn, pin_memory=pin_memory, drop_last=False,
                       worker_init_fn=worker_init if workers > 0 else None,
                       multiprocessing_context="spawn" if workers > 0 else None,
                       persistent_workers=persistent and workers > 0)

@@ -9,9 +9,11 @@ from typing import Any
 import yaml
 
 from studio.data.augment import AugmentConfig
+from studio.engine.denoise_options import DenoiseOptions
 from studio.errors import ConfigError
 
-TASKS = ("detect", "pose")
+TASKS = ("detect", "pose", "denoise")
+DENOISE_ARCHS = ("nafnet", "unet")
 OPTIMIZERS = ("auto", "sgd", "adamw")
 
 
@@ -23,17 +25,24 @@ ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
                     "batch": 4, "optimizer": "sgd", "momentum": 0.9, "weight_decay": 1e-4,
                     "lr_steps": (8 / 12, 11 / 12), "warmup_epochs": 0.5},
 }
+# what `tern train denoise` changes unless given: NAFNet's recipe (AdamW, cosine decay, no weight decay) on
+# 256-px RAW crops (128 px packed), the small preset
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "denoise": {"arch": "nafnet", "model": "small", "imgsz": 256, "epochs": 50, "batch": 8,
+                "optimizer": "adamw", "lr0": 1e-3, "lrf": 0.01, "momentum": 0.9, "weight_decay": 0.0,
+                "cosine": True, "warmup_epochs": 0.0, "grad_clip": 1.0, "ema": False, "patience": 0},
+}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
 
-    task: str = "detect"            # detect | pose (denoise arrives with its issue)
-    data: str = ""                  # data.yaml or its folder, a COCO json, or a .tern project
+    task: str = "detect"            # detect | pose | denoise
+    data: str = ""                  # data.yaml or folder, COCO json, .tern project (denoise: clean RAWs)
     images: str = ""                # image folder of a COCO json when it is not found by convention
-    arch: str = "yolo"              # detector family
-    model: str = "n"                # scale: n | s | m (depth and width multipliers)
+    arch: str = "yolo"              # detector family (denoise: nafnet | unet)
+    model: str = "n"                # scale: n | s | m (denoise: a preset, small | width32)
     backbone: str = "elan"          # a BACKBONES name
     neck: str = "pan"               # a NECKS name
     assigner: str = "tal"           # tal (task-aligned) | simota
@@ -65,10 +74,21 @@ class TrainConfig:
     export: bool = True             # export model.onnx at the end
     max_steps: int = 0              # stop (as if cancelled) after this many steps in total; 0: no limit
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"task {self.task!r} is not one of {', '.join(TASKS)}")
+        if self.task == "denoise":
+            self._check_denoise()
+        else:
+            self._check_detector()
+        if self.epochs < 1 or self.batch < 1:
+            raise ConfigError("--epochs and --batch must be at least 1")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"--optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+
+    def _check_detector(self) -> None:
         from studio.models.registry import ARCHS
 
         if self.arch not in ARCHS:
@@ -77,10 +97,13 @@ class TrainConfig:
             raise ConfigError(f"tern train pose --arch {self.arch}: pose models are one-stage (--arch yolo)")
         if self.imgsz < 32 or self.imgsz % 32:
             raise ConfigError(f"--imgsz {self.imgsz}: use a multiple of 32 (e.g. 320, 640)")
-        if self.epochs < 1 or self.batch < 1:
-            raise ConfigError("--epochs and --batch must be at least 1")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"--optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+
+    def _check_denoise(self) -> None:
+        if self.arch not in DENOISE_ARCHS:
+            raise ConfigError(f"tern train denoise --arch {self.arch}: choose one of "
+                              f"{', '.join(DENOISE_ARCHS)}")
+        if self.imgsz < 32 or self.imgsz % 32:
+            raise ConfigError(f"--imgsz {self.imgsz}: the training crop side, a multiple of 32 (e.g. 256)")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain YAML-safe values (tuples become lists)."""
@@ -100,14 +123,17 @@ class TrainConfig:
             values["lr_steps"] = tuple(float(v) for v in values["lr_steps"] or ())
         if isinstance(values.get("augment"), dict):
             values["augment"] = _augment_from_dict(values["augment"])
+        if isinstance(values.get("denoise"), dict):
+            values["denoise"] = DenoiseOptions.from_dict(values["denoise"])
         return cls(**values)
 
     @classmethod
     def for_arch(cls, values: dict[str, Any]) -> TrainConfig:
         """A config from ``values`` over the defaults of their arch (ARCH_DEFAULTS; the "1x" recipe for
         faster_rcnn, whose lr0 scales linearly with the batch unless given)."""
-        arch = values.get("arch", cls.arch)
-        merged = {**ARCH_DEFAULTS.get(arch, {}), **values}
+        task_defaults = TASK_DEFAULTS.get(values.get("task", cls.task), {})
+        arch = values.get("arch", task_defaults.get("arch", cls.arch))
+        merged = {**task_defaults, **ARCH_DEFAULTS.get(arch, {}), **values}
         if arch in ARCH_DEFAULTS and "lr0" not in values:
             merged["lr0"] = RCNN_LR_PER_16 * merged.get("batch", cls.batch) / 16
         return cls.from_dict(merged)

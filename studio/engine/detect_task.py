@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from studio.data.collate import collate
 from studio.data.detection import DetectionDataset
 from studio.engine.config import TrainConfig
 from studio.engine.data_source import TrainingData, load_training_data
@@ -28,6 +29,7 @@ def fitness(metrics: dict[str, float]) -> float:
 class DetectTask:
     name = "detect"
     loss_names = LOSS_NAMES
+    collate = staticmethod(collate)
 
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg

@@ -68,9 +68,10 @@ class Trainer:
         self.sampler = RunSampler(len(self.train_ds), seed=cfg.seed, rank=dist.rank,
                                   world_size=dist.world_size)
         self.loader = build_loader(self.train_ds, self.sampler, self.batch_per_rank, cfg.workers,
-                                   persistent=True)
+                                   persistent=True, collate_fn=self.task.collate)
         self.val_loader = build_loader(self.val_ds, RunSampler(len(self.val_ds), shuffle=False),
-                                       self.batch_per_rank, cfg.workers, persistent=True)
+                                       self.batch_per_rank, cfg.workers, persistent=True,
+                                       collate_fn=self.task.collate)
         self.steps_per_epoch = math.ceil(self.sampler.per_rank / self.batch_per_rank)
         self.optimizer = build_optimizer(self.model, cfg, self.steps_per_epoch * cfg.epochs)
         self.use_amp = cfg.amp and self.device.type == "cuda"
@@ -217,7 +218,8 @@ class Trainer:
 
     def _record(self, epoch: int, metrics: dict[str, float]) -> None:
         for name, value in metrics.items():
-            self.events.metric(epoch, name, value, "val" if name.startswith("metrics/") else "train")
+            split = "val" if name.startswith(("metrics/", "val/")) else "train"
+            self.events.metric(epoch, name, value, split)
         self.results.add(epoch, metrics)
         self.results.write()
 

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from studio.export.onnx import ExportModel, fused_copy, read_metadata
-from studio.inference.predictor import OnnxPredictor, choose_providers
+from studio.inference.onnx_session import choose_providers
+from studio.inference.predictor import OnnxPredictor
 
 TOLERANCE = {"float32": 1e-3, "float16": 5e-2}  # default allowed difference, relative to the output scale
 # NMS is discrete: candidates whose scores differ by ~1e-7 can swap which one survives, so a weakly trained

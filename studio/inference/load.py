@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.errors import ConfigError
-from studio.inference.predictor import OnnxPredictor, TorchPredictor, choose_providers
+from studio.inference.onnx_session import choose_providers
+from studio.inference.predictor import OnnxPredictor, TorchPredictor
 
 
 def load_predictor(weights: Path | str, imgsz: int | None = None, device: str = "cpu", conf: float = 0.25,

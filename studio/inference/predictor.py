@@ -13,18 +13,9 @@ import torch
 from torch import nn
 
 from studio.errors import CheckpointError, ConfigError
+from studio.inference.onnx_session import open_session
 from studio.inference.preprocess import letterbox_batch
 from studio.models.postprocess import Postprocess, decode_outputs
-
-# onnxruntime execution providers, fastest first; the CPU one is always there
-PROVIDER_PREFERENCE = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
-
-
-def choose_providers(available: Sequence[str]) -> list[str]:
-    """The providers of ``available`` in the order TensorRT > CUDA > CPU (others are not used); the CPU
-    provider ends the list even when ``available`` forgets it."""
-    chosen = [p for p in PROVIDER_PREFERENCE if p in available and p != "CPUExecutionProvider"]
-    return [*chosen, "CPUExecutionProvider"]
 
 
 class TorchPredictor:
@@ -73,18 +64,8 @@ class OnnxPredictor:
 
     def __init__(self, onnx_path: Path | str, conf: float = 0.25, iou: float = 0.7, max_det: int = 300,
                  providers: Sequence[str] | None = None) -> None:
-        import onnxruntime as ort
-
         self.path = Path(onnx_path)
-        if not self.path.is_file():
-            raise CheckpointError(self.path, "no such ONNX file")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only: no warnings about unused initialisers
-        providers = list(providers or choose_providers(ort.get_available_providers()))
-        try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=providers)
-        except Exception as exc:  # onnxruntime raises its own exception types, none exported
-            raise CheckpointError(self.path, f"onnxruntime cannot load it ({exc}); export it again") from exc
+        self.session = open_session(self.path, providers)
         meta = self.session.get_modelmeta().custom_metadata_map
         if "names" not in meta or "imgsz" not in meta:
             raise CheckpointError(self.path, "not a Tern ONNX export (no names / imgsz metadata); "

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from studio.data.resize_dataset import keep_ratio_scale
-from studio.errors import CheckpointError
+from studio.inference.onnx_session import open_session
 from studio.inference.preprocess import Letterboxed
 from studio.models.postprocess_rcnn import RCNNPostprocess
 
@@ -65,16 +65,8 @@ class RCNNOnnxPredictor:
 
     def __init__(self, onnx_path: Path | str, conf: float = 0.25, iou: float = 0.5, max_det: int = 100,
                  providers: Sequence[str] | None = None) -> None:
-        import onnxruntime as ort
-
         self.path = Path(onnx_path)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(self.path), options,
-                                                providers=list(providers or ["CPUExecutionProvider"]))
-        except Exception as exc:  # onnxruntime raises its own exception types, none exported
-            raise CheckpointError(self.path, f"onnxruntime cannot load it ({exc}); export it again") from exc
+        self.session = open_session(self.path, list(providers or ["CPUExecutionProvider"]))
         meta = self.session.get_modelmeta().custom_metadata_map
         self.names: list[str] = json.loads(meta["names"])
         self.class_ids: list[int] = json.loads(meta["class_ids"])

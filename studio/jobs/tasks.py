@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from studio.engine.denoise_task import DenoiseTask
 from studio.engine.detect_task import DetectTask
 from studio.engine.pose_task import PoseTask
 from studio.engine.rcnn_task import RCNNDetectTask
@@ -10,4 +11,5 @@ from studio.engine.rcnn_task import RCNNDetectTask
 TASKS = {
     "detect": {"yolo": DetectTask, "faster_rcnn": RCNNDetectTask},
     "pose": {"yolo": PoseTask},  # YOLO-Pose: the one-stage detector with a keypoint head
+    "denoise": {"nafnet": DenoiseTask, "unet": DenoiseTask},  # RAW denoisers on packed Bayer data
 }

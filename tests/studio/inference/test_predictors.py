@@ -11,7 +11,8 @@ from studio.engine.checkpoint import save_checkpoint
 from studio.errors import CheckpointError, ConfigError
 from studio.export.onnx import export_onnx
 from studio.inference.load import load_predictor
-from studio.inference.predictor import OnnxPredictor, TorchPredictor, choose_providers
+from studio.inference.onnx_session import choose_providers
+from studio.inference.predictor import OnnxPredictor, TorchPredictor
 from studio.models.config import ModelConfig
 from studio.models.registry import build_detector
 from tests.model_helpers import liven
