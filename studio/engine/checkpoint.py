@@ -12,11 +12,13 @@ from typing import Any
 
 import torch
 
-from studio.errors import CheckpointError
+from studio.errors import CheckpointError, ConfigError
 from studio.models.config import ModelConfig
 from studio.utils.atomic import atomic_write_bytes
 
 FORMAT = "tern-checkpoint-1"
+DENOISER_HINT = ("these weights are a RAW denoiser, not a detector: use `tern denoise apply` or "
+                 "`tern denoise eval`")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def model_from_checkpoint(ckpt: dict[str, Any]) -> tuple[torch.nn.Module, Checkp
     """The trained (EMA) model in eval mode, on the CPU, and what it was trained on."""
     from studio.models.registry import build_detector
 
+    if ckpt.get("task") == "denoise":
+        raise ConfigError(DENOISER_HINT)
     meta = checkpoint_meta(ckpt)
     model = build_detector(meta.model_config)
     model.load_state_dict(ckpt["model"])

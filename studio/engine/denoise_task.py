@@ -9,7 +9,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -176,4 +175,4 @@ def _fit_crop(crop: int, images: list[PackedImage]) -> int:
     side = min(crop, smallest) // 32 * 32
     if side < 32:
         raise ConfigError(f"an image is too small for denoising crops ({smallest + 4} RAW pixels)")
-    return int(np.int64(side))
+    return int(side)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from studio.engine.checkpoint import DENOISER_HINT
 from studio.errors import CheckpointError, ConfigError
 from studio.inference.onnx_session import open_session
 from studio.inference.preprocess import letterbox_batch
@@ -67,6 +68,8 @@ class OnnxPredictor:
         self.path = Path(onnx_path)
         self.session = open_session(self.path, providers)
         meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("task") == "denoise":
+            raise ConfigError(f"{self.path}: {DENOISER_HINT}")
         if "names" not in meta or "imgsz" not in meta:
             raise CheckpointError(self.path, "not a Tern ONNX export (no names / imgsz metadata); "
                                              "export it with `tern export`")

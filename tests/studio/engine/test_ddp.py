@@ -35,3 +35,26 @@ def _env() -> dict:
     env = dict(os.environ)
     env["OMP_NUM_THREADS"] = "1"
     return env
+
+
+def test_torchrun_trains_a_denoiser_on_two_processes(tmp_path):
+    import numpy as np
+
+    from tests.raw_helpers import write_synthetic_dng
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    level = np.linspace(200, 3000, 128)[None].repeat(96, 0).astype(np.uint16)
+    write_synthetic_dng(clean / "a.dng", level, "RGGB", black=(64,) * 4, white=4000)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "studio.cli", "train", "denoise", "--clean", str(clean), "--imgsz", "64", "--val-crop", "64",
+           "--crops-per-image", "8", "--epochs", "2", "--batch", "4", "--device", "cpu", "--workers", "0",
+           "--project", str(tmp_path / "runs"), "--no-export", "--quiet"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = tmp_path / "runs" / "denoise" / "train"
+    events = [e for _, e in read_events(run / "events.jsonl")]
+    assert [e.type for e in events].count("started") == 1
+    assert events[-1].type == "finished" and events[-1].status == "ok"
+    assert max(e.step for e in events if e.type == "progress") == 4  # 8 crops / (2 x 2) = 2 steps, 2 epochs
+    assert "val/psnr" in (run / "results.csv").read_text().splitlines()[0]
