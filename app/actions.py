@@ -78,6 +78,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Mark this image done (done, no objects when it has none)"),
     ActionSpec("copy_previous", "&Copy Boxes from Previous Image", "&Label", "Ctrl+Shift+V",
                "Copy every box and keypoint of the previous image onto this one (one undo step)"),
+    # ---- training (handler: app.dialogs.train)
+    ActionSpec("train", "&Train…", "&Train", "Ctrl+T",
+               "Train a detector, pose model or RAW denoiser on this project in a background process"),
+    ActionSpec("compare_raw", "&Compare RAW…", "&Train", "",
+               "Noisy, denoised and clean RAW files side by side or split A/B, with PSNR and SSIM"),
     ActionSpec("previous_image", "&Previous Image", "&Go", "A", "Select the previous image in the list"),
     ActionSpec("next_image", "&Next Image", "&Go", "D", "Select the next image in the list"),
     ActionSpec("keyboard_shortcuts", "&Keyboard Shortcuts", "&Help", "F1",

@@ -1,4 +1,6 @@
-"""Screenshots of the studio on the demo project, for the README and for looking at what we built.
+"""Screenshots of the studio on the demo project, for the README and for looking at what we built: the
+window, a selected box, the statistics, the training dialog, and a tiny real training run (a few epochs
+on the CPU, about a minute) in the jobs and metrics docks.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py --out shots
     (or: make screenshots)
@@ -27,7 +29,7 @@ def _settle(app, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def take(out: Path, readme: Path | None, image_row: int) -> list[Path]:
+def take(out: Path, readme: Path | None, image_row: int, train_epochs: int) -> list[Path]:
     sys.path.insert(0, str(REPO))
     from PySide6.QtWidgets import QApplication
 
@@ -58,8 +60,44 @@ def take(out: Path, readme: Path | None, image_row: int) -> list[Path]:
     window.grab().save(str(shots[-1]))
     if readme is not None:
         shutil.copyfile(shots[-1], readme)  # the fullest picture: a selected box and the charts
+    if train_epochs:
+        shots += _training(app, window, out, train_epochs)
+    for run in window.launcher.running():  # a run still going when the script gives up
+        window.launcher.stop(run)
     window.close()
     shutil.rmtree(home, ignore_errors=True)
+    return shots
+
+
+def _training(app, window, out: Path, epochs: int, timeout_s: float = 600.0) -> list[Path]:
+    """The training dialog, then a tiny run started from it, shot in the jobs and metrics docks."""
+    from app.dialogs.train import TrainDialog
+
+    dialog = TrainDialog(window.session, window, launcher=window.launcher, on_started=window.jobs.add_run)
+    dialog.show()
+    _settle(app, 0.5)
+    shots = [out / "train_dialog.png"]
+    dialog.grab().save(str(shots[0]))
+    dialog.epochs.setValue(epochs)  # tiny, so the script stays quick on a CPU
+    dialog.imgsz.setValue(128)
+    dialog.batch.setValue(4)
+    dialog.workers.setValue(0)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.no_export.setChecked(True)
+    run = dialog.start()
+    dialog.close()
+    if run is None:
+        raise SystemExit(f"the training dialog did not start: {dialog.error.text()}")
+    end = time.monotonic() + timeout_s
+    while window.jobs.status(run) in ("queued", "running") and time.monotonic() < end:
+        _settle(app, 0.5)
+    _settle(app, 1.0)
+    window.jobs.select([run])
+    for name, dock in (("train_jobs.png", window.jobs), ("train_metrics.png", window.metrics)):
+        dock.raise_()
+        _settle(app, 1.5)
+        shots.append(out / name)
+        window.grab().save(str(shots[-1]))
     return shots
 
 
@@ -68,8 +106,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "shots")
     parser.add_argument("--readme", type=Path, default=None, help="also copy the last shot here")
     parser.add_argument("--image", type=int, default=3, help="row of the image to show")
+    parser.add_argument("--train-epochs", type=int, default=5,
+                        help="epochs of the tiny CPU run shot in the jobs and metrics docks (0: none)")
     args = parser.parse_args()
-    for shot in take(args.out, args.readme, args.image):
+    for shot in take(args.out, args.readme, args.image, args.train_epochs):
         print(shot)
 
 

@@ -70,8 +70,11 @@ def test_results_table_rewrites_rows_and_survives_a_reload(tmp_path):
 def test_run_folders_count_up(tmp_path):
     assert next_run_dir(tmp_path, "detect").name == "train"
     (tmp_path / "detect" / "train").mkdir(parents=True)
-    (tmp_path / "detect" / "train2").mkdir()
+    (tmp_path / "detect" / "train" / "events.jsonl").write_text("")
+    (tmp_path / "detect" / "train2" / "weights").mkdir(parents=True)
     assert next_run_dir(tmp_path, "detect").name == "train3"
+    assert next_run_dir(tmp_path, "detect", "ships").name == "ships"
+    (tmp_path / "detect" / "ships" / "dataset").mkdir(parents=True)  # prepared by the studio: still free
     assert next_run_dir(tmp_path, "detect", "ships").name == "ships"
 
 
