@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.annotations = AnnotationsPanel(session, self)
         self.problems = ProblemsPanel(session, self)
         self.stats = StatsPanel(session, self)  # pyqtgraph loads when it is first shown
-        self.launcher = JobLauncher(self)  # training workers (QProcess)
+        self.launcher = JobLauncher(self)  # training workers (detached processes)
         self.jobs = JobsPanel(self.launcher, self)
         self.metrics = MetricsPanel(self)
         self.setCentralWidget(self.canvas)

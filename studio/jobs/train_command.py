@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.annotations import Dataset
-from studio.engine.run_dir import next_run_dir
 from studio.errors import ProjectError
 from studio.io.splits import DEFAULT_VAL_FRACTION, hash_split
 
@@ -50,8 +49,13 @@ def resume_argv(run: Path | str, epochs: int | None = None) -> list[str]:
 
 
 def default_run_name(root: Path | str, task: str) -> str:
-    """The first free name of train, train2, ... under ``root/<task>``."""
-    return next_run_dir(root, task).name
+    """The first of train, train2, ... with no folder under ``root/<task>`` at all (the studio prepares
+    the folder before the worker starts; ``next_run_dir`` then takes it, since no run wrote there)."""
+    base, n = Path(root) / task, 2
+    name = "train"
+    while (base / name).exists():
+        name, n = f"train{n}", n + 1
+    return name
 
 
 def export_split(project_path: Path | str, run: Path | str,
