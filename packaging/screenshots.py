@@ -58,10 +58,10 @@ def take(out: Path, readme: Path | None, image_row: int, train_epochs: int) -> l
     _settle(app, 2.0)
     shots.append(out / "statistics.png")
     window.grab().save(str(shots[-1]))
-    if readme is not None:
-        shutil.copyfile(shots[-1], readme)  # the fullest picture: a selected box and the charts
     if train_epochs:
         shots += _training(app, window, out, train_epochs)
+    if readme is not None:  # the fullest picture: a selected box, the charts (and the training curves)
+        shutil.copyfile(shots[-1], readme)
     for run in window.launcher.running():  # a run still going when the script gives up
         window.launcher.stop(run)
     window.close()
