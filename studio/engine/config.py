@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import yaml
 from studio.data.augment import AugmentConfig
 from studio.engine.denoise_options import DenoiseOptions
 from studio.errors import ConfigError
+from studio.utils.config_keys import check_keys
 
 TASKS = ("detect", "pose", "denoise")
 DENOISE_ARCHS = ("nafnet", "unet")
@@ -113,16 +114,13 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown config keys: {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(known))})")
+        check_keys(cls, data, "config")
         values = dict(data)
         if "lr_steps" in values:
             values["lr_steps"] = tuple(float(v) for v in values["lr_steps"] or ())
         if isinstance(values.get("augment"), dict):
-            values["augment"] = _augment_from_dict(values["augment"])
+            check_keys(AugmentConfig, values["augment"], "augment")
+            values["augment"] = AugmentConfig(**values["augment"])
         if isinstance(values.get("denoise"), dict):
             values["denoise"] = DenoiseOptions.from_dict(values["denoise"])
         return cls(**values)
@@ -140,14 +138,6 @@ class TrainConfig:
 
     def with_(self, **changes: Any) -> TrainConfig:
         return replace(self, **changes)
-
-
-def _augment_from_dict(data: dict[str, Any]) -> AugmentConfig:
-    known = {f.name for f in fields(AugmentConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"unknown augment keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return AugmentConfig(**data)
 
 
 def save_config(config: TrainConfig, path: Path) -> None:

@@ -4,10 +4,11 @@ side (in RAW pixels) is ``TrainConfig.imgsz``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from studio.errors import ConfigError
+from studio.utils.config_keys import check_keys
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,5 @@ class DenoiseOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DenoiseOptions:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown denoise keys: {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(known))})")
+        check_keys(cls, data, "denoise")
         return cls(**data)

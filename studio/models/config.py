@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from studio.errors import ConfigError
+from studio.utils.config_keys import check_keys
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,5 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         """The inverse of ``to_dict``; missing keys take their defaults, unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown model config keys: {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(known))})")
+        check_keys(cls, data, "model config")
         return cls(**data)

@@ -3,7 +3,7 @@ named presets, the explicit ``DENOISERS`` registry and ``build_denoiser``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from torch import nn
@@ -11,6 +11,7 @@ from torch import nn
 from studio.errors import ConfigError
 from studio.models.denoise.nafnet import NAFNet
 from studio.models.denoise.unet import UNet
+from studio.utils.config_keys import check_keys
 
 DENOISERS = {"nafnet": NAFNet, "unet": UNet}  # arch -> class taking the config's fields as keywords
 
@@ -56,11 +57,7 @@ class DenoiserConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DenoiserConfig:
         """The inverse of ``to_dict``; missing keys take their defaults, unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown denoiser config keys: {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(known))})")
+        check_keys(cls, data, "denoiser config")
         return cls(**data)
 
 
