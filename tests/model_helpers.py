@@ -22,3 +22,14 @@ def liven(model: nn.Module, seed: int = 0) -> nn.Module:
         for branch in head.cls:
             branch[-1].bias.fill_(-1.0)
     return model.eval()
+
+
+def step_losses(cfg, **kwargs):
+    """(outcome, {global step: loss parts}) of ``run_training(cfg, **kwargs)``: what the resume tests
+    compare between an interrupted and an uninterrupted run."""
+    from studio.jobs.train_job import run_training
+
+    seen: dict[int, list[float]] = {}
+    outcome = run_training(cfg, bar=False, on_step=lambda step, parts: seen.__setitem__(step, parts),
+                           **kwargs)
+    return outcome, seen

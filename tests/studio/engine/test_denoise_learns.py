@@ -12,6 +12,7 @@ import pytest
 from studio.engine.config import TrainConfig
 from studio.engine.denoise_options import DenoiseOptions
 from studio.jobs.train_job import run_training
+from tests.model_helpers import step_losses
 
 pytestmark = pytest.mark.data
 
@@ -48,15 +49,9 @@ def test_a_denoise_run_stopped_mid_epoch_resumes_with_the_same_losses(shared_dat
                           "denoise": DenoiseOptions(noise="crvd_imx385", val_crop=64, val_crops=2,
                                                     crops_per_image=8)})
 
-    def losses(cfg, **kwargs):
-        seen: dict[int, list[float]] = {}
-        outcome = run_training(cfg, bar=False, on_step=lambda step, parts: seen.__setitem__(step, parts),
-                               **kwargs)
-        return outcome, seen
-
-    done, straight = losses(base.with_(name="straight", export=True))
-    first, part1 = losses(base.with_(name="interrupted", max_steps=3))
-    _, part2 = losses(base, resume=first.run)
+    done, straight = step_losses(base.with_(name="straight", export=True))
+    first, part1 = step_losses(base.with_(name="interrupted", max_steps=3))
+    _, part2 = step_losses(base, resume=first.run)
     assert sorted(part1 | part2) == sorted(straight) == [1, 2, 3, 4]
     for step, parts in straight.items():
         assert (part1 | part2)[step] == pytest.approx(parts, abs=1e-6), step

@@ -14,6 +14,7 @@ from studio.engine.config import TrainConfig
 from studio.export.onnx import read_metadata
 from studio.jobs.train_job import run_training
 from studio.pose_shapes import make_stick_figures
+from tests.model_helpers import step_losses
 
 # batch 4 gives two steps per epoch; no mosaic: the figures stay large enough to place 7 keypoints
 LEARN = dict(task="pose", imgsz=160, epochs=100, batch=4, workers=0, device="cpu", export=False, patience=0,
@@ -38,15 +39,9 @@ def test_a_pose_run_stopped_mid_epoch_resumes_with_the_same_losses(tmp_path):
     base = TrainConfig(data=str(data), project=str(tmp_path / "runs"), task="pose", imgsz=64, epochs=2,
                        batch=4, workers=0, device="cpu", export=False, deterministic=True, warmup_epochs=0.0)
 
-    def losses(cfg, **kwargs):
-        seen: dict[int, list[float]] = {}
-        outcome = run_training(cfg, bar=False, on_step=lambda step, parts: seen.__setitem__(step, parts),
-                               **kwargs)
-        return outcome, seen
-
-    done, straight = losses(base.with_(name="straight", export=True))
-    first, part1 = losses(base.with_(name="interrupted", max_steps=3))
-    _, part2 = losses(base, resume=first.run)
+    done, straight = step_losses(base.with_(name="straight", export=True))
+    first, part1 = step_losses(base.with_(name="interrupted", max_steps=3))
+    _, part2 = step_losses(base, resume=first.run)
     assert sorted(part1 | part2) == sorted(straight) == [1, 2, 3, 4]
     for step, parts in straight.items():
         assert len(parts) == 5  # box, cls, dfl, kpt, kobj

@@ -10,27 +10,21 @@ from studio.errors import ConfigError
 from studio.events import read_events
 from studio.jobs.train_job import run_training
 from studio.shapes import make_shapes
+from tests.model_helpers import step_losses
 
 TINY = dict(imgsz=64, epochs=3, batch=4, workers=0, device="cpu", export=False, deterministic=True,
             warmup_epochs=0.0)
 
 
-def _losses(cfg, **kwargs):
-    seen: dict[int, list[float]] = {}
-    outcome = run_training(cfg, bar=False, on_step=lambda step, parts: seen.__setitem__(step, parts),
-                           **kwargs)
-    return outcome, seen
-
-
 def test_stopped_mid_epoch_and_resumed_matches_the_uninterrupted_run(tmp_path):
     data = make_shapes(tmp_path / "shapes", num_images=8, size=64)
     base = TrainConfig(data=str(data), project=str(tmp_path / "runs"), **TINY)
-    _, straight = _losses(base.with_(name="straight"))
+    _, straight = step_losses(base.with_(name="straight"))
     assert sorted(straight) == list(range(1, 7))  # 3 epochs x 2 steps
 
-    first, part1 = _losses(base.with_(name="interrupted", max_steps=3))  # stops in the middle of epoch 2
+    first, part1 = step_losses(base.with_(name="interrupted", max_steps=3))  # stops in the middle of epoch 2
     assert sorted(part1) == [1, 2, 3]
-    _, part2 = _losses(base, resume=first.run)
+    _, part2 = step_losses(base, resume=first.run)
     assert sorted(part2) == [4, 5, 6]
     for step in range(1, 7):
         got = (part1 | part2)[step]
@@ -42,10 +36,10 @@ def test_stopped_mid_epoch_and_resumed_matches_the_uninterrupted_run(tmp_path):
 def test_a_finished_run_extends_with_more_epochs_and_refuses_fewer(tmp_path):
     data = make_shapes(tmp_path / "shapes", num_images=4, size=64)
     cfg = TrainConfig(data=str(data), project=str(tmp_path / "runs"), **{**TINY, "epochs": 1})
-    done, _ = _losses(cfg)
+    done, _ = step_losses(cfg)
     with pytest.raises(ConfigError, match="finished all 1 epochs"):
         run_training(cfg, resume=done.run, bar=False)
-    _, more = _losses(cfg, resume=done.run, resume_epochs=2)
+    _, more = step_losses(cfg, resume=done.run, resume_epochs=2)
     assert sorted(more) == [2]
     rows = (done.run / "results.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
