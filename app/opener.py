@@ -119,6 +119,18 @@ class Opener:
             tell(self.parent, "Imported with problems", problems_summary(problems), error=False)
         return True
 
+    def show_image(self, path: Path | str) -> bool:
+        """Select the open project's image whose file is ``path`` (the results gallery's double-click)."""
+        project = self.session.project
+        image_id = project.image_id_for_path(path) if project is not None else None
+        if image_id is None:
+            tell(self.parent, "Image not in this project",
+                 f"{path} is not an image of the open project; open the project the run was trained on.",
+                 error=False)
+            return False
+        self.session.select_image(image_id)
+        return True
+
     # ------------------------------------------------------------------ menu handlers
     def handlers(self) -> dict[str, Callable[[], object]]:
         return {"open_project": self.open_project_dialog, "open_folder": self.open_folder_dialog,

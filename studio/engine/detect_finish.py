@@ -41,11 +41,20 @@ def detect_report(model, meta: CheckpointMeta, trainer, plots: Path, events: Eve
     """Validate with every plot; the first line is the summary, then the per-class table."""
     del meta
     result = validate_detector(model, trainer.val_loader, trainer.task.data, trainer.device, plots=plots)
-    for name in VAL_PLOTS:
-        events.artifact("plot", plots / name)
+    val_artifacts(events, plots)
     table = format_class_table(result.detail)
     events.log(f"{len(trainer.task.data.val)} val images:\n{table}")
     return [f"mAP50 {result.detail.map50:.3f}  mAP50-95 {result.detail.map:.3f}", table]
+
+
+def val_artifacts(events: EventWriter, plots: Path) -> None:
+    """Announce what validation with plots wrote: the plots and the review file beside them (the results
+    view reads it)."""
+    from studio.evaluation.review import REVIEW_FILE
+
+    for name in VAL_PLOTS:
+        events.artifact("plot", plots / name)
+    events.artifact("report", plots.parent / REVIEW_FILE)
 
 
 def export_with_parity(model, out: Path, meta: CheckpointMeta, events: EventWriter, *, imgsz: int = 0,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.engine.checkpoint import CheckpointMeta
-from studio.engine.detect_finish import VAL_PLOTS, finish_run, format_class_table
+from studio.engine.detect_finish import finish_run, format_class_table, val_artifacts
 from studio.engine.validate_pose import format_keypoint_line, validate_pose
 from studio.events import EventWriter
 
@@ -18,8 +18,7 @@ def finish_pose(trainer, run: Path, events: EventWriter) -> list[str]:
 def pose_report(model, meta: CheckpointMeta, trainer, plots: Path, events: EventWriter) -> list[str]:
     data = trainer.task.data
     result = validate_pose(model, trainer.val_loader, data, meta.kpt_sigmas, trainer.device, plots=plots)
-    for name in VAL_PLOTS:
-        events.artifact("plot", plots / name)
+    val_artifacts(events, plots)
     table = format_class_table(result.boxes)
     keypoints = format_keypoint_line(result.keypoints)
     events.log(f"{len(data.val)} val images:\n{table}\n{keypoints}")

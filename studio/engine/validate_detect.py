@@ -60,10 +60,11 @@ def validate_detector(model: nn.Module, loader, data: TrainingData, device: torc
 def write_val_plots(plots: Path, data: TrainingData, predictions: dict[int, np.ndarray],
                     detail: DetectionMetrics, skeleton: Sequence[tuple[int, int]] = ()) -> list[Path]:
     """PR curve, confusion matrix and a grid of val images (predictions with keypoints and ``skeleton``
-    when they carry them)."""
+    when they carry them); beside ``plots`` the review file the Results view reads (``<run>/review.json``)."""
     from studio.data.decode import read_rgb
     from studio.evaluation.confusion import ConfusionMatrix
     from studio.evaluation.plots import plot_confusion, plot_pr_curve, plot_val_grid
+    from studio.evaluation.review import REVIEW_FILE, write_review
 
     plots.mkdir(parents=True, exist_ok=True)
     confusion = ConfusionMatrix(len(data.names))
@@ -76,6 +77,7 @@ def write_val_plots(plots: Path, data: TrainingData, predictions: dict[int, np.n
     grid = [(read_rgb(Path(r.path)), r.boxes, r.classes, _shown(predictions.get(r.image_id, empty)))
             for r in data.val[:GRID_IMAGES]]
     plot_val_grid(grid, data.names, paths[2], skeleton)
+    write_review(plots.parent / REVIEW_FILE, data, predictions, detail)
     return paths
 
 

@@ -5,9 +5,8 @@ detection in the background column)."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from studio.models.ops.boxes import box_iou
+from studio.utils.boxes_np import box_iou
 
 
 class ConfusionMatrix:
@@ -44,7 +43,7 @@ class ConfusionMatrix:
         each index used once."""
         if len(gt) == 0 or len(det) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        iou = box_iou(torch.from_numpy(gt), torch.from_numpy(det)).numpy()
+        iou = box_iou(gt, det)
         gi, di = np.nonzero(iou > self.iou)
         order = np.argsort(-iou[gi, di], kind="stable")
         gi, di = gi[order], di[order]

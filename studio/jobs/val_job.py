@@ -42,7 +42,7 @@ def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
 def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.data.loader import build_loader
     from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
-    from studio.engine.detect_finish import format_class_table
+    from studio.engine.detect_finish import format_class_table, val_artifacts
     from studio.engine.device import select_device
     from studio.engine.run_sampler import RunSampler
     from studio.inference.writers import write_predictions_json
@@ -74,6 +74,8 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
         detail, extra = result.detail, []
     for name, value in result.metrics.items():
         events.metric(0, name, value, "val")
+    if plots is not None:
+        val_artifacts(events, plots)
     write_predictions_json(run / "predictions.json", result.predictions, data.class_ids)
     events.artifact("predictions", run / "predictions.json")
     table = format_class_table(detail)

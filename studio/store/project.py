@@ -199,6 +199,10 @@ class Project:
     def image(self, image_id: int) -> ImageRow:
         return queries.image(self._conn, self._dir, image_id)
 
+    def image_id_for_path(self, path: Path | str) -> int | None:
+        """The image whose file is ``path`` (a link to it counts, e.g. a run's dataset/images), or None."""
+        return queries.image_id_for_path(self._conn, self._dir, path)
+
     def annotations(self, image_id: int) -> list[AnnotationRow]:
         """The objects of one image in row-id order (``AnnotationRow.id`` is what edits name)."""
         return queries.annotations(self._conn, image_id)

@@ -123,6 +123,19 @@ def image(conn: sqlite3.Connection, project_dir: Path, image_id: int) -> ImageRo
     return _image_row(row, project_dir)
 
 
+def image_id_for_path(conn: sqlite3.Connection, project_dir: Path, path: Path | str) -> int | None:
+    """The id of the image stored at ``path`` (as given or with links resolved), None when none is."""
+    from studio.store.paths import to_stored
+
+    candidates = {to_stored(path, project_dir), to_stored(Path(path).resolve(), project_dir)}
+    for stored in candidates:
+        query = "SELECT id FROM images WHERE rel_path = ? ORDER BY id LIMIT 1"
+        row = conn.execute(query, (stored,)).fetchone()
+        if row is not None:
+            return int(row[0])
+    return None
+
+
 def missing_images(conn: sqlite3.Connection, project_dir: Path) -> list[tuple[ImageRow, str | None]]:
     """(row, stored path) of every image whose file is not there or was never found, by file_name."""
     missing = []

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from studio.cli import main
+from studio.evaluation.review import load_review
 from studio.events import read_events
 from studio.shapes import make_shapes
 
@@ -92,9 +93,12 @@ def test_val_reports_map_and_writes_predictions_with_the_datasets_ids(trained, c
     assert events[0].type == "started" and events[-1].type == "finished" and events[-1].status == "ok"
     assert {e.name for e in events if e.type == "metric"} == {
         "metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)", "metrics/mAP50-95(B)"}
-    assert {Path(e.path).name for e in events if e.type == "artifact"} == {"predictions.json"}
-    assert {p.name for p in (run / "plots").iterdir()} == {
-        "pr_curve.png", "confusion_matrix.png", "val_predictions.png"}
+    plots = {"pr_curve.png", "confusion_matrix.png", "val_predictions.png"}
+    assert {Path(e.path).name for e in events if e.type == "artifact"} == {
+        "predictions.json", "review.json", *plots}
+    assert {p.name for p in (run / "plots").iterdir()} == plots
+    review = load_review(run / "review.json")  # what the results view shows
+    assert sorted(img.image_id for img in review.images) == sorted(VAL_IMAGE_IDS)
 
 
 def _predict(capsys, trained, weights: Path) -> Path:

@@ -60,3 +60,15 @@ def test_relink_finds_only_some_and_leaves_the_rest_missing(tmp_path, dataset, p
         assert found == len(dataset.samples) - 10
         assert len(project.missing_images()) == 10
         assert all(r.path.name.startswith("img_00") for r in project.missing_images())
+
+
+def test_image_id_for_path_finds_the_file_and_links_to_it(tmp_path, dataset, project_path):
+    with Project.create(project_path, dataset) as project:
+        rows = project.page(0, 100)
+        target = rows[3]
+        assert project.image_id_for_path(target.path) == target.id
+        link = tmp_path / "run" / "dataset" / "images" / "val" / "linked.jpg"  # a run's linked dataset
+        link.parent.mkdir(parents=True)
+        link.symlink_to(target.path)
+        assert project.image_id_for_path(link) == target.id
+        assert project.image_id_for_path(tmp_path / "nowhere.jpg") is None
