@@ -1,9 +1,12 @@
-"""Train > Train… (Ctrl+T): the task, model, schedule and device of a new run, then Start.
+"""Train > Train… (Ctrl+T): the task, model, schedule and device of a new run, then "Train and export"
+(the default: model.onnx with its parity check at the end) or "Train" (``--no-export``; export later from
+the jobs panel).
 
-Start exports the project's training split into ``<run>/dataset`` (YOLO files and data.yaml, so the run
-keeps what it trained on; studio.jobs.train_command.export_split) and hands ``tern train ...`` to the
-job launcher, which runs it as a separate process; the jobs panel then follows the run's events. A
-denoiser trains on a folder of clean RAW files instead of the project.
+Either exports the project's training split into ``<run>/dataset`` (YOLO files and data.yaml, so the run
+keeps what it trained on; studio.jobs.train_command.export_split) on a worker thread (train_split), the
+dialog busy meanwhile, then hands ``tern train ...`` to the job launcher, which runs it as a separate
+process; the jobs panel then follows the run's events. A denoiser trains on a folder of clean RAW files
+instead of the project.
 """
 
 from __future__ import annotations
@@ -13,21 +16,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -45,9 +42,10 @@ from app.dialogs.train_defaults import (
     suggested,
     zoo,
 )
+from app.dialogs.train_fields import FolderField, busy_row, fill_combo, make_combo, make_spin
+from app.dialogs.train_split import SplitExport
 from app.opener import tell
 from app.session import Session
-from studio.errors import StudioError
 
 TASKS = (("detect", "Detect (boxes)"), ("pose", "Pose (boxes and keypoints)"),
          ("denoise", "Denoise (RAW images)"))
@@ -57,56 +55,6 @@ class Launcher(Protocol):
     """What the dialog needs of app.jobs.launcher.JobLauncher."""
 
     def start(self, argv: list[str], run: Path) -> None: ...
-
-
-def _combo(parent: QWidget, items: list[tuple[str, str]] | tuple[str, ...]) -> QComboBox:
-    combo = QComboBox(parent)
-    _fill(combo, items)
-    return combo
-
-
-def _fill(combo: QComboBox, items: list[tuple[str, str]] | tuple[str, ...], current: str = "") -> None:
-    """Replace the items (plain names or (data, text) pairs); keep ``current`` selected when present."""
-    combo.blockSignals(True)
-    combo.clear()
-    for item in items:
-        data, text = item if isinstance(item, tuple) else (item, item)
-        combo.addItem(text, data)
-    index = combo.findData(current)
-    combo.setCurrentIndex(max(index, 0))
-    combo.blockSignals(False)
-
-
-def _spin(parent: QWidget, low: int, high: int, step: int = 1) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    return spin
-
-
-class FolderField(QWidget):
-    """A folder path with a Browse… button."""
-
-    def __init__(self, parent: QWidget, caption: str, placeholder: str) -> None:
-        super().__init__(parent)
-        self.caption = caption
-        self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText(placeholder)
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
-        row.addWidget(browse)
-
-    def path(self) -> Path | None:
-        text = self.edit.text().strip()
-        return Path(text).expanduser() if text else None
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.caption, self.edit.text())
-        if folder:
-            self.edit.setText(folder)
 
 
 class TrainDialog(QDialog):
@@ -125,6 +73,8 @@ class TrainDialog(QDialog):
         self.root = runs_root(self.project_path)
         self.data = ProjectData.from_project(session.project)
         self.started_run: Path | None = None
+        self.split_export: SplitExport | None = None  # the last split export started
+        self.exporting = False  # the split export is under way: the dialog is busy
         self._make_widgets()
         self._layout()
         self.task.setCurrentIndex(self.task.findData("pose" if self.data.has_keypoints else "detect"))
@@ -136,7 +86,7 @@ class TrainDialog(QDialog):
 
     # ------------------------------------------------------------------ widgets
     def _make_widgets(self) -> None:
-        self.task = _combo(self, TASKS)
+        self.task = make_combo(self, TASKS)
         pose = self.task.model().item(self.task.findData("pose"))
         pose.setEnabled(self.data.has_keypoints)  # the project has no keypoints to learn
         self.name = QLineEdit(self)
@@ -152,30 +102,30 @@ class TrainDialog(QDialog):
         self.noisy = FolderField(self, "Folder of noisy RAW files", "optional (empty: synthetic noise)")
         self.noisy.setToolTip("Noisy RAWs paired with the clean ones by file name; without them the "
                               "denoiser learns from synthetic noise added to the clean files")
-        self.arch, self.backbone, self.neck = _combo(self, ()), _combo(self, ()), _combo(self, ())
-        self.model_size = _combo(self, ())
-        self.epochs = _spin(self, 1, 10_000)
-        self.imgsz = _spin(self, 32, 4096, 32)
+        self.arch, self.backbone, self.neck = make_combo(self, ()), make_combo(self, ()), make_combo(self, ())
+        self.model_size = make_combo(self, ())
+        self.epochs = make_spin(self, 1, 10_000)
+        self.imgsz = make_spin(self, 32, 4096, 32)
         self.imgsz.setSuffix(" px")
-        self.device = _combo(self, list(devices()))
+        self.device = make_combo(self, list(devices()))
         self._make_advanced()
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #c0392b")
         self.error.setWordWrap(True)
+        self.busy, self.busy_text = busy_row(self)  # shown while the split exports
 
     def _make_advanced(self) -> None:
-        self.batch = _spin(self, 1, 1024)
+        self.batch = make_spin(self, 1, 1024)
         self.lr0 = QDoubleSpinBox(self)
         self.lr0.setDecimals(5)
         self.lr0.setRange(0.0, 1.0)
         self.lr0.setSingleStep(0.001)
         self.lr0.setSpecialValueText("auto")  # 0: the recipe's own (faster_rcnn scales it with the batch)
-        self.optimizer = _combo(self, OPTIMIZERS)
-        self.patience = _spin(self, 0, 10_000)
+        self.optimizer = make_combo(self, OPTIMIZERS)
+        self.patience = make_spin(self, 0, 10_000)
         self.patience.setSpecialValueText("never stop early")
-        self.seed = _spin(self, 0, 2**31 - 1)
-        self.workers = _spin(self, 0, 64)
-        self.no_export = QCheckBox("Do not export model.onnx at the end", self)
+        self.seed = make_spin(self, 0, 2**31 - 1)
+        self.workers = make_spin(self, 0, 64)
         self.advanced_toggle = QToolButton(self)
         self.advanced_toggle.setText("Advanced")
         self.advanced_toggle.setCheckable(True)
@@ -218,20 +168,31 @@ class TrainDialog(QDialog):
         advanced = QFormLayout(self.advanced)
         for label, widget in (("Batch:", self.batch), ("Initial learning rate:", self.lr0),
                               ("Optimizer:", self.optimizer), ("Patience (epochs):", self.patience),
-                              ("Seed:", self.seed), ("Loader workers:", self.workers), ("", self.no_export)):
+                              ("Seed:", self.seed), ("Loader workers:", self.workers)):
             advanced.addRow(label, widget)
         self.advanced.setVisible(False)
         layout.addWidget(self.advanced)
         layout.addStretch(1)  # rows hidden for a task leave no gaps inside the groups
+        layout.addWidget(self.busy)
         layout.addWidget(self.error)
-        ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
-        self.buttons = QDialogButtonBox(ok | cancel, self)
-        self.start_button = self.buttons.button(ok)
-        self.start_button.setText("Start")
-        self.buttons.accepted.connect(self._start_clicked)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self._make_buttons())
         self.setMinimumWidth(560)
+
+    def _make_buttons(self) -> QDialogButtonBox:
+        """Train and export (the default, Enter), Train, Cancel."""
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        accept = QDialogButtonBox.ButtonRole.AcceptRole
+        self.train_button = self.buttons.addButton("Train", accept)
+        self.train_button.setToolTip("Train only; export model.onnx later from the Jobs panel (Export…)")
+        self.train_export_button = self.buttons.addButton("Train and export", accept)
+        self.train_export_button.setToolTip("Train, then export model.onnx with its ONNX parity check")
+        for button in (self.train_button, self.train_export_button):
+            button.setAutoDefault(False)
+        self.train_export_button.setDefault(True)
+        self.train_button.clicked.connect(lambda: self.start(export=False))
+        self.train_export_button.clicked.connect(lambda: self.start(export=True))
+        self.buttons.rejected.connect(self.reject)
+        return self.buttons
 
     def _show_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -261,10 +222,10 @@ class TrainDialog(QDialog):
         for row in (1, 2):  # backbone and neck: detectors only
             self.model_form.setRowVisible(row, not denoise)
         if denoise:
-            _fill(self.arch, DENOISE_ARCHS)
+            fill_combo(self.arch, DENOISE_ARCHS)
         else:
             archs = zoo().archs if task == "detect" else ("yolo",)  # pose models are one-stage
-            _fill(self.arch, archs, self.arch.currentData() or "yolo")
+            fill_combo(self.arch, archs, self.arch.currentData() or "yolo")
         self.name.setText(default_run_name(self.root, task))
         self._show_run_folder()
         self._arch_changed()
@@ -277,11 +238,11 @@ class TrainDialog(QDialog):
         summary = self.data.summary(self.val_fraction.value())
         values = suggested(task, arch, summary.train, self.data.median_side)
         if task == "denoise":
-            _fill(self.model_size, DENOISE_SIZES, values["model"])
+            fill_combo(self.model_size, DENOISE_SIZES, values["model"])
         else:
-            _fill(self.model_size, DETECTOR_SIZES, values["model"])
-            _fill(self.backbone, zoo().backbones_for(arch), values["backbone"])
-            _fill(self.neck, zoo().necks, values["neck"])
+            fill_combo(self.model_size, DETECTOR_SIZES, values["model"])
+            fill_combo(self.backbone, zoo().backbones_for(arch), values["backbone"])
+            fill_combo(self.neck, zoo().necks, values["neck"])
         self.epochs.setValue(values["epochs"])
         self.imgsz.setValue(values["imgsz"])
         self.batch.setValue(values["batch"])
@@ -308,8 +269,9 @@ class TrainDialog(QDialog):
         return self.root / self.task_name() / self.name.text().strip()
 
     def options(self) -> dict[str, Any]:
-        """The run's options for studio.jobs.train_command.train_argv, without data, project and name
-        (Start adds them). "auto" choices are left out, so the worker's own defaults apply."""
+        """The run's options for studio.jobs.train_command.train_argv, without data, project, name and
+        no_export (the button clicked adds them). "auto" choices are left out, so the worker's own defaults
+        apply."""
         denoise = self.task_name() == "denoise"
         opts: dict[str, Any] = {"arch": self.arch.currentData(), "model": self.model_size.currentData()}
         if denoise:
@@ -324,7 +286,6 @@ class TrainDialog(QDialog):
         opts["optimizer"] = None if optimizer == "auto" else optimizer
         opts["lr0"] = self.lr0.value() or None
         opts.update(patience=self.patience.value(), seed=self.seed.value(), workers=self.workers.value())
-        opts["no_export"] = self.no_export.isChecked()
         return {k: v for k, v in opts.items() if v is not None and v is not False}
 
     def problem(self) -> str:
@@ -348,41 +309,76 @@ class TrainDialog(QDialog):
         return ""
 
     # ------------------------------------------------------------------ start
-    def start(self) -> Path | None:
-        """Export the split (detect, pose), start the worker and tell ``on_started``; the run folder, or
-        None after showing why not."""
-        from studio.jobs.train_command import export_split, train_argv
-
+    def start(self, export: bool = True) -> None:
+        """Train (``export``: and export model.onnx at the end). Detect and pose export the split on a
+        worker thread first, the dialog busy meanwhile; then ``_launch`` starts the worker, tells
+        ``on_started`` and accepts. Shows why not instead when it cannot go ahead."""
+        if self.exporting:
+            return
         problem = self.problem()
         if problem:
             self.error.setText(problem)
-            return None
-        task, run = self.task_name(), self.run_path()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            data = self.clean.path() if task == "denoise" else \
-                export_split(self.project_path, run, self.val_fraction.value())
-        except (StudioError, OSError, ValueError) as exc:
-            self.error.setText(f"Could not export the training data into {run}: {exc}")
-            return None
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+            return
+        self.error.clear()
+        run = self.run_path()
+        if self.task_name() == "denoise":
+            self._launch(run, self.clean.path(), export)
+            return
+        self._set_busy(True)
+        self.split_export = SplitExport(self.project_path, run, self.val_fraction.value(), self)
+        self.split_export.done.connect(lambda data: self._split_ended(run, Path(data), export))
+        self.split_export.failed.connect(lambda message: self._split_ended(run, None, export, message))
+        self.split_export.start()
+
+    def _split_ended(self, run: Path, data: Path | None, export: bool, message: str = "") -> None:
+        """The thread's answer: launch the worker, or show why not."""
+        self.split_export.wait()  # it has said its last word: only its return is left
+        self._set_busy(False)
+        if data is None:
+            self.error.setText(message)
+        else:
+            self._launch(run, data, export)
+
+    def _launch(self, run: Path, data: Path | None, export: bool) -> None:
+        from studio.jobs.train_command import train_argv
+
         options = {"data": str(data), "project": str(self.root), "name": run.name, **self.options(),
-                   "quiet": True}  # no progress bar in worker.log: the jobs panel shows progress
+                   "no_export": not export, "quiet": True}  # quiet: no progress bar in worker.log
         assert self.launcher is not None, "TrainDialog.start without a launcher"
         try:
-            self.launcher.start(train_argv(task, options), run)
+            self.launcher.start(train_argv(self.task_name(), options), run)
         except (RuntimeError, OSError) as exc:  # app.jobs.launcher.JobLaunchError: the program cannot run
             self.error.setText(f"Could not start the training worker: {exc}")
-            return None
+            return
         self.started_run = run
         if self.on_started is not None:
             self.on_started(run)
-        return run
+        self.accept()
 
-    def _start_clicked(self) -> None:
-        if self.start() is not None:
-            self.accept()
+    def _set_busy(self, busy: bool) -> None:
+        """While the split exports: the fields and buttons are off and the bar moves."""
+        for widget in self.findChildren(QWidget):
+            if widget.parent() is self and widget not in (self.busy, self.error):
+                widget.setEnabled(not busy)
+        self.busy_text.setText(f"Exporting the training data into the run ({self.name.text()}/dataset)…")
+        self.busy_text.setToolTip(str(self.run_path() / "dataset"))
+        self.busy.setVisible(busy)
+        self.exporting = busy
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def reject(self) -> None:
+        """Not while the split exports (Esc and Cancel wait for it; it is quick next to training)."""
+        if not self.exporting:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.exporting:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
 
 def run_dialog(dialog: QDialog) -> bool:

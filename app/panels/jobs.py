@@ -1,6 +1,7 @@
 """The jobs dock: every run under the project's runs folder (``<project folder>/runs/<task>/<name>``) with its
 status, epoch, progress, ETA and speed, and the buttons that act on the selected runs: Stop, Resume, Extend
-by N epochs, Open folder, Delete. A details box shows the selected run's error, traceback and last log lines.
+by N epochs, Export… (a finished run's weights to ONNX, app.dialogs.export_run), Open folder, Delete. A
+details box shows the selected run's error, traceback and last log lines.
 
 The panel only reads run folders (one ``studio.jobs.run_monitor.RunWatcher`` per run, polled by a timer)
 and starts or stops workers through a ``JobLauncher``; it never talks to a worker otherwise. So a run started
@@ -15,8 +16,8 @@ import shutil
 import socket
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFontDatabase, QPainter
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -28,17 +29,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.dialogs.export_run import ExportRunDialog, export_problem
 from app.jobs.launcher import WORKER_LOG, JobLauncher, JobLaunchError
+from app.panels.jobs_rows import ProgressDelegate, format_epoch, format_eta, tail_lines
 from app.widgets.tables import setup_row_table
 from studio.jobs.run_monitor import RunState, RunWatcher, find_runs
 from studio.jobs.train_command import resume_argv
@@ -47,7 +46,6 @@ COLUMNS = ("Name", "Task", "Status", "Epoch", "Progress", "ETA", "Images/s")
 NAME, TASK, STATUS, EPOCH, PROGRESS, ETA, SPEED = range(len(COLUMNS))
 RESCAN_EVERY = 8  # polls between looks for new run folders (about 2 s)
 LOG_LINES = 30  # last log lines in the details box
-PROGRESS_WIDTH = 110  # px: the bar and its percentage stay readable
 STATUS_COLORS = {"queued": "#8a8a8a", "running": "#2b7de9", "finished": "#2e9e44", "failed": "#d93b3b",
                  "cancelled": "#c58a00", "crashed": "#d93b3b"}
 ENDED = ("finished", "failed", "cancelled", "crashed")
@@ -79,6 +77,7 @@ class JobsPanel(QDockWidget):
         self._launch_errors: dict[Path, str] = {}  # a worker that ended before writing any event
         self._emitted: list[RunState] = []
         self._polls = 0
+        self.export_dialog: ExportRunDialog | None = None  # the last one opened
         self._build_widgets()
         launcher.started.connect(self._launched)
         launcher.ended.connect(self._ended)
@@ -103,6 +102,8 @@ class JobsPanel(QDockWidget):
         self.resume_button = self._button("Resume", "Continue the selected runs from last.pt", self.resume)
         self.extend_spin = QSpinBox(minimum=1, maximum=10_000, value=10, prefix="+", suffix=" epochs")
         self.extend_button = self._button("Extend", "Train the selected runs for more epochs", self.extend)
+        self.export_button = self._button("Export…", "Export the selected run's weights to ONNX",
+                                          self.export)
         self.open_button = self._button("Open folder", "Show the run folder", self.open_folder)
         self.delete_button = self._button("Delete", "Delete the selected run folders", self.delete)
         buttons = QHBoxLayout()
@@ -110,6 +111,7 @@ class JobsPanel(QDockWidget):
         for widget in (self.stop_button, self.resume_button, self.extend_button, self.extend_spin):
             buttons.addWidget(widget)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.delete_button)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -241,7 +243,7 @@ class JobsPanel(QDockWidget):
         watcher = self._watchers[run]
         watcher.poll()
         if mark is not None and watcher.state.updated == mark:
-            tail = _tail(run / WORKER_LOG, 12)
+            tail = tail_lines(run / WORKER_LOG, 12)
             self._launch_errors[run] = f"the worker exited with code {code} before starting the run" + (
                 f"; {WORKER_LOG} ends with:\n{tail}" if tail else "")
         self._show_row(run)
@@ -325,9 +327,20 @@ class JobsPanel(QDockWidget):
         self.extend_button.setEnabled(bool(resumable))
         self.extend_spin.setEnabled(bool(resumable))
         self.open_button.setEnabled(bool(runs))
+        why = self._export_problem(runs)
+        self.export_button.setEnabled(not why)
+        self.export_button.setToolTip(why or "Export the selected run's weights to ONNX (parity checked)")
         self.delete_button.setEnabled(bool(runs) and not any(
             status in ("queued", "running") or self.launcher.is_running(run)
             for run, status in zip(runs, statuses, strict=True)))
+
+    def _export_problem(self, runs: list[Path]) -> str:
+        """Why Export… is off for this selection ('' when it is on)."""
+        if len(runs) != 1:
+            return "Select one finished run to export"
+        run = runs[0]
+        status = "running" if self.launcher.is_running(run) else self.status(run)
+        return export_problem(run, self._watchers[run].state.task, status)
 
     def _stoppable(self, run: Path) -> bool:
         """Ours, or running on this host (a pid on another machine cannot be signalled from here)."""
@@ -362,6 +375,18 @@ class JobsPanel(QDockWidget):
             self._show_row(run)
             self._refresh_selected()
 
+    def export(self) -> None:
+        """Open the export dialog for the selected finished run (window-modal; the panel keeps polling)."""
+        runs = self.selected_runs()
+        if self._export_problem(runs):
+            return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first opening loads torch (FP16?)
+        try:
+            self.export_dialog = ExportRunDialog(self._watchers[runs[0]].state, self)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.export_dialog.open()
+
     def open_folder(self) -> None:
         for run in self.selected_runs():
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(run)))
@@ -382,56 +407,3 @@ class JobsPanel(QDockWidget):
             self._watchers.pop(run, None)
             self._launch_errors.pop(run, None)
         self._selection_changed()
-
-
-class ProgressDelegate(QStyledItemDelegate):
-    """Draws the progress column as a bar (the item's UserRole: a fraction in [0, 1], or None)."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        hint = super().sizeHint(option, index)
-        return QSize(max(hint.width(), PROGRESS_WIDTH), hint.height())
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
-        fraction = index.data(Qt.ItemDataRole.UserRole)
-        if fraction is None:
-            super().paint(painter, option, index)
-            return
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.highlight())
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 3, -2, -3)
-        bar.minimum, bar.maximum = 0, 1000
-        bar.progress = round(float(fraction) * 1000)
-        bar.text = f"{float(fraction) * 100:.0f}%"
-        bar.textVisible = True
-        bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
-        style = option.widget.style() if option.widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
-
-
-def format_epoch(state: RunState) -> str:
-    """3/10, or 3 when the planned epochs are unknown, "" before the first progress event."""
-    if state.epochs:
-        return f"{state.epoch}/{state.epochs}"
-    return str(state.epoch) if state.epoch else ""
-
-
-def format_eta(seconds: float) -> str:
-    """12 s, 4:05, 1:02:03."""
-    seconds = max(round(seconds), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _tail(path: Path, lines: int) -> str:
-    """The last ``lines`` non-empty lines of a text file ("" when it cannot be read)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    kept = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
-    return "\n".join(kept[-lines:])

@@ -1,14 +1,17 @@
-"""Train > Train… (Ctrl+T): defaults by task and data size, the options it hands to ``tern train``, Start
-exporting the split into the run folder and launching the worker (a fake launcher here; one real tiny run
-from the window at the end), and the denoiser's clean RAW folder (pytest-qt)."""
+"""Train > Train… (Ctrl+T): defaults by task and data size, the options it hands to ``tern train``, "Train"
+and "Train and export" exporting the split into the run folder on a worker thread (the dialog busy, the
+event loop running) and launching the worker with and without --no-export (a fake launcher here; one real
+tiny run from the window at the end), a failed split export shown in the dialog, and the denoiser's clean
+RAW folder (pytest-qt)."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog
 
 from app.dialogs import train
@@ -19,6 +22,7 @@ from app.settings import UserDirs
 from studio.demo_project import ensure_demo_project
 from studio.engine.data_source import load_training_data
 from studio.io.yolo import load_yolo
+from studio.jobs import train_command
 from studio.shapes import make_shapes
 from studio.store.project import Project
 
@@ -154,10 +158,9 @@ def test_options_map_the_fields_to_train_flags(dialog_for, demo):
     dialog.patience.setValue(0)
     dialog.seed.setValue(3)
     dialog.workers.setValue(0)
-    dialog.no_export.setChecked(True)
     assert dialog.options() == {"arch": "yolo", "model": "s", "backbone": "repvgg", "neck": "bifpn",
                                 "epochs": 7, "imgsz": 320, "batch": 8, "device": "cpu", "optimizer": "adamw",
-                                "lr0": 0.005, "patience": 0, "seed": 3, "workers": 0, "no_export": True}
+                                "lr0": 0.005, "patience": 0, "seed": 3, "workers": 0}
 
 
 def test_advanced_is_folded_until_asked_for(dialog_for, demo):
@@ -169,15 +172,17 @@ def test_advanced_is_folded_until_asked_for(dialog_for, demo):
 
 
 # ---------------------------------------------------------------------------------------- start
-def test_start_exports_the_split_into_the_run_and_launches_tern_train(dialog_for, demo, qtbot):
+def test_train_exports_the_split_into_the_run_and_launches_tern_train_no_export(dialog_for, demo, qtbot):
     dialog, launcher, started = dialog_for(demo)
     dialog.epochs.setValue(3)
-    dialog.no_export.setChecked(True)
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.train_export_button.isDefault() and not dialog.train_button.isDefault()
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    assert launcher.calls == [] and dialog.exporting  # the split exports on a thread first
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=30_000)
     root = demo.parent / "runs"
     run = root / "pose" / "train"
     data = run / "dataset" / "data.yaml"
-    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.error.text() == ""
+    assert dialog.error.text() == "" and not dialog.exporting
     assert launcher.calls == [([sys.executable, "-m", "studio.cli", "train", "pose", "--data", str(data),
                                 "--project", str(root), "--name", "train", "--arch", "yolo", "--model", "n",
                                 "--backbone", "elan", "--neck", "pan", "--epochs", "3", "--imgsz", "480",
@@ -188,11 +193,48 @@ def test_start_exports_the_split_into_the_run_and_launches_tern_train(dialog_for
     assert (len(training.train), len(training.val)) == (18, 6) and training.pose is not None
 
 
+def test_train_and_export_keeps_the_window_live_while_the_split_exports(dialog_for, demo, qtbot, monkeypatch):
+    real, gate, calls = train_command.export_split, threading.Event(), []
+
+    def held_export(*args):  # the export waits until the test has seen the event loop run
+        calls.append(threading.current_thread() is threading.main_thread())
+        assert gate.wait(30), "the test never released the export"
+        return real(*args)
+
+    monkeypatch.setattr(train_command, "export_split", held_export)
+    dialog, launcher, started = dialog_for(demo)
+    dialog.show()
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)  # Enter: the default button, "Train and export"
+    assert dialog.exporting and not dialog.train_button.isEnabled() and not dialog.task.isEnabled()
+    ticks = []
+    QTimer.singleShot(0, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: bool(ticks) and calls == [False], timeout=10_000)  # GUI ticks while it exports
+    dialog.reject()  # Esc / Cancel wait for the export
+    assert dialog.isVisible() and launcher.calls == []
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+    argv, run = launcher.calls[0]
+    assert run == demo.parent / "runs" / "pose" / "train" and started == [run]
+    assert "--no-export" not in argv and argv[-1] == "--quiet"
+    assert (run / "dataset" / "data.yaml").is_file()
+
+
+def test_a_failed_split_export_shows_its_error(dialog_for, demo, qtbot):
+    dialog, launcher, _ = dialog_for(demo)
+    (demo.parent / "runs").mkdir()
+    (demo.parent / "runs" / "pose").write_text("a file where the task folder goes")
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.exporting, timeout=30_000)
+    assert "Could not export the training data" in dialog.error.text()
+    assert launcher.calls == [] and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.train_button.isEnabled() and dialog.task.isEnabled()  # ready to try again
+
+
 def test_start_refuses_a_name_taken_and_says_why(dialog_for, demo, qtbot):
     dialog, launcher, _ = dialog_for(demo)
     (demo.parent / "runs" / "pose" / "mine").mkdir(parents=True)
     dialog.name.setText("mine")
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
     assert "exists already" in dialog.error.text()
     assert launcher.calls == [] and dialog.result() != QDialog.DialogCode.Accepted
     dialog.name.setText("../elsewhere")
@@ -209,12 +251,12 @@ def test_denoise_asks_for_a_clean_raw_folder(dialog_for, demo, qtbot, tmp_path):
     assert (dialog.arch.currentData(), dialog.model_size.currentData(), dialog.imgsz.value()) == \
         ("nafnet", "small", 256)
     assert dialog.run_path() == demo.parent / "runs" / "denoise" / "train"
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
     assert "clean RAW" in dialog.error.text() and launcher.calls == []
     clean = tmp_path / "clean_raws"
     clean.mkdir()
     dialog.clean.edit.setText(str(clean))
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
     run = demo.parent / "runs" / "denoise" / "train"
     argv, launched = launcher.calls[0]
     assert launched == run and started == [run]
@@ -248,8 +290,8 @@ def test_a_tiny_run_started_from_the_window_finishes_in_the_jobs_panel(window, q
         dialog.batch.setValue(4)
         dialog.workers.setValue(0)
         _select(dialog.device, "cpu")
-        dialog.no_export.setChecked(True)
-        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.exporting, timeout=30_000)
         assert dialog.error.text() == ""
         return dialog.result() == QDialog.DialogCode.Accepted
 
@@ -270,11 +312,13 @@ def test_a_tiny_run_started_from_the_window_finishes_in_the_jobs_panel(window, q
 def test_jobs_and_metrics_are_tabs_under_the_canvas(window, qtbot):
     from PySide6.QtWidgets import QTabBar
 
-    assert window.tabifiedDockWidgets(window.jobs) == [window.metrics]
-    for dock in (window.jobs, window.metrics):
+    tabs = window.tabifiedDockWidgets(window.jobs)  # metrics, and any later dock of runs (results)
+    assert tabs[0] is window.metrics
+    for dock in (window.jobs, *tabs):
         assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    titles = ["Jobs", *(dock.windowTitle() for dock in tabs)]
     bars = [bar for bar in window.findChildren(QTabBar) if bar.isVisible()
-            and [bar.tabText(i) for i in range(bar.count())] == ["Jobs", "Metrics"]]
+            and [bar.tabText(i) for i in range(bar.count())] == titles]
     assert len(bars) == 1  # no stray copy of the tab bar (Qt 6.11, two tab groups made before showing)
     assert not window.metrics.shown  # the background tab: pyqtgraph waits until it is picked
     window.metrics.raise_()
