@@ -1,5 +1,6 @@
 """The canvas's keyboard commands (its rows of ``app.actions.ACTIONS``): tools, nudge, delete, class
-digits, keypoint visibility, labels, undo/redo, mark done, copy from the previous image.
+digits, keypoint visibility, labels, undo/redo, mark done, copy from the previous image, and a model's
+suggestions (accept / reject the highlighted one or all of the image's; Esc rejects before it deselects).
 
 Every edit is one ``session.edit`` call through ``app.canvas.edits``; commands that need a selected
 box or an open, writable image do nothing without one.
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.canvas import edits
+from app.canvas import edits, suggestions
 from app.session import NO_ANNOTATION, NO_IMAGE
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ class CanvasCommands:
             "escape": self.escape,
             "mark_done": self.mark_done,
             "copy_previous": self.copy_previous,
+            "accept_suggestion": self.accept_suggestion,
+            "reject_suggestion": self.reject_suggestion,
+            "accept_all_suggestions": self.accept_all_suggestions,
+            "reject_all_suggestions": self.reject_all_suggestions,
         }
         for name, (dx, dy) in NUDGES.items():
             out[f"nudge_{name}"] = lambda dx=dx, dy=dy: self.nudge(dx, dy)
@@ -63,10 +68,13 @@ class CanvasCommands:
         self.view.set_tool("select" if self.view.tool.name == name else name)
 
     def escape(self) -> None:
-        """Drop a gesture under way, else leave a drawing tool, else deselect."""
+        """Drop a gesture under way, else reject the highlighted suggestion, else leave a drawing tool,
+        else deselect."""
         tool = self.view.tool
         if getattr(tool, "drag", None) is not None or getattr(tool, "start", None) is not None:
             tool.cancel()
+        elif self.view.suggestions.count(self.view.image_id):
+            self.reject_suggestion()
         elif tool.name != "select":
             self.view.set_tool("select")
         else:
@@ -113,6 +121,32 @@ class CanvasCommands:
         x, y, v = (float(c) for c in np.asarray(ann.keypoints)[k])
         self.view.active_keypoint = target
         edits.set_keypoint(self.session, self.view.image_id, ann_id, k, x, y, edits.NEXT_VISIBILITY[int(v)])
+
+    # ------------------------------------------------------------------ a model's suggestions
+    def accept_suggestion(self) -> None:
+        """Store the highlighted suggestion as an object (one undo step) and select it; the next
+        suggestion becomes the highlighted one."""
+        image_id = self.view.image_id
+        if not self._editable() or not self.view.suggestions.count(image_id):
+            return
+        board = self.view.suggestions
+        index = board.current(image_id)
+        new_id = suggestions.accept(self.session, image_id, board.get(image_id)[index])
+        board.take(image_id, index)  # only once stored: a failed edit keeps the suggestion
+        self.view.select(new_id)
+
+    def reject_suggestion(self) -> None:
+        self.view.suggestions.take(self.view.image_id)
+
+    def accept_all_suggestions(self) -> None:
+        """Store every suggestion of the image as objects, in one undo step."""
+        image_id = self.view.image_id
+        if self._editable() and self.view.suggestions.count(image_id):
+            suggestions.accept_all(self.session, image_id, self.view.suggestions.get(image_id))
+            self.view.suggestions.take_all(image_id)
+
+    def reject_all_suggestions(self) -> None:
+        self.view.suggestions.take_all(self.view.image_id)
 
     # ------------------------------------------------------------------ the image
     def mark_done(self) -> None:

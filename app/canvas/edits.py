@@ -41,9 +41,17 @@ def moved_box(box: Box, dx: float, dy: float, width: float, height: float) -> Bo
 
 
 # ---------------------------------------------------------------------- edits of the current image
-def add_box(session: Session, image_id: int, category_id: int, box: Box) -> int:
-    """A new object; returns its annotation id. The image's status may change (images_changed)."""
-    return session.edit(lambda p: p.add_box(image_id, category_id, box), image_id=image_id, images=True)
+def add_box(session: Session, image_id: int, category_id: int, box: Box,
+            keypoints: np.ndarray | None = None) -> int:
+    """A new object (with ``keypoints`` (K, 3) when given); returns its annotation id. The image's status
+    may change (images_changed)."""
+    return session.edit(lambda p: p.add_box(image_id, category_id, box, keypoints), image_id=image_id,
+                        images=True)
+
+
+def add_boxes(session: Session, image_id: int, objects: list) -> list[int]:
+    """Several new objects, (category id, box, keypoints or None) each, as one undo step."""
+    return session.edit(lambda p: p.add_boxes(image_id, objects), image_id=image_id, images=True)
 
 
 def set_box(session: Session, image_id: int, ann_id: int, box: Box, *, move: bool = False) -> None:

@@ -4,7 +4,9 @@ Scene coordinates are the image's pixels (after its EXIF orientation, as the sto
 The view redraws its annotation items from the store on ``annotations_changed`` of the shown image,
 keeping the selection (by annotation id) while it exists. Left-button gestures go to the active tool
 (``select`` / ``draw`` / ``keypoints``), pan and zoom to ``Navigator``; key commands live in
-``app.canvas.commands`` (``handlers()``). The image itself is drawn by ``_draw_image`` alone.
+``app.canvas.commands`` (``handlers()``). The image itself is drawn by ``_draw_image`` alone. A model's
+suggestions (``suggestions``, an ``app.canvas.suggestions.SuggestionBoard`` the pre-labeling controller
+fills) are drawn dashed over the image they belong to until accepted or rejected.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from app.canvas.image_layer import ImageLayer
 from app.canvas.items import KEYPOINT_RADIUS, BoxItem, KeypointItem, annotation_items
 from app.canvas.navigation import WHEEL_STEP, Navigator
 from app.canvas.palette import class_color
+from app.canvas.suggestions import SuggestionBoard, suggestion_items
 from app.canvas.tools.base import Tool
 from app.canvas.tools.draw_box import DrawBoxTool
 from app.canvas.tools.keypoints import KeypointTool
@@ -70,6 +73,8 @@ class CanvasView(QGraphicsView):
         self.image_row: ImageRow | None = None
         self.annotations: list[AnnotationRow] = []
         self._items: list[QGraphicsItem] = []
+        self.suggestions = SuggestionBoard(self)  # in memory until accepted (Enter) or rejected (Esc)
+        self._suggestion_items: list[QGraphicsItem] = []
         self.show_labels = True
         self.active_keypoint: tuple[int, int] | None = None  # (annotation id, k) last placed or dragged
         self.hovered_keypoint: tuple[int, int] | None = None
@@ -84,10 +89,13 @@ class CanvasView(QGraphicsView):
         session.project_changed.connect(self.clear)
         session.annotations_changed.connect(self._annotations_changed)
         session.categories_changed.connect(self.redraw_annotations)
+        session.categories_changed.connect(self.redraw_suggestions)
         session.annotation_selected.connect(self._selection_changed)
+        session.project_changed.connect(self.suggestions.clear)
+        self.suggestions.changed.connect(self._suggestions_changed)
 
     def handlers(self) -> dict[str, Callable[[], object]]:
-        """The canvas's rows of ``app.actions.ACTIONS`` (see ``app.canvas.commands``)."""
+        """The canvas's rows of ``app.actions.ACTIONS``: its key commands (``app.canvas.commands``)."""
         from app.canvas.commands import CanvasCommands
 
         self.commands = CanvasCommands(self)
@@ -107,7 +115,7 @@ class CanvasView(QGraphicsView):
         self.tool.cancel()
         self.scene().clear()
         self.image_item, self.image_row = None, None
-        self.annotations, self._items = [], []
+        self.annotations, self._items, self._suggestion_items = [], [], []
         self.active_keypoint = self.hovered_keypoint = None
 
     def show_image(self, image_id: int) -> None:
@@ -119,6 +127,7 @@ class CanvasView(QGraphicsView):
         self.image_row = row
         rect = self._draw_image(row)
         self.redraw_annotations()
+        self.redraw_suggestions()
         margin = max(rect.width(), rect.height()) * 0.05
         self.scene().setSceneRect(rect.adjusted(-margin, -margin, margin, margin))
         self.fit()
@@ -162,6 +171,28 @@ class CanvasView(QGraphicsView):
         if self.selected_annotation() is None:
             self.select(NO_ANNOTATION)
         self._selection_changed(self.selected_id)
+        self.show_hint()
+
+    def _suggestions_changed(self, image_id: int) -> None:
+        if image_id == self.image_id:
+            self.redraw_suggestions()
+
+    def redraw_suggestions(self) -> None:
+        """Replace the suggestion items with the board's suggestions of the shown image."""
+        for item in self._suggestion_items:
+            self.scene().removeItem(item)
+        self._suggestion_items = []
+        if self.image_row is None:
+            return
+        index, categories = self.session.category_index(), self.session.categories()
+        current = self.suggestions.current(self.image_id)
+        for i, suggestion in enumerate(self.suggestions.get(self.image_id)):
+            k = index.get(suggestion.category_id, -1)
+            name = categories[k].name if k >= 0 else f"class id {suggestion.category_id}"
+            color = class_color(k) if k >= 0 else QColor("#ff0000")
+            for item in suggestion_items(suggestion, i, color, name, i == current):
+                self.scene().addItem(item)
+                self._suggestion_items.append(item)
         self.show_hint()
 
     def box_items(self) -> list[BoxItem]:
@@ -242,8 +273,13 @@ class CanvasView(QGraphicsView):
         self.viewport().update()
 
     def show_hint(self) -> None:
-        """The tool's hint in the window's status bar (a status tip travels up to QMainWindow)."""
+        """The tool's hint in the window's status bar (a status tip travels up to QMainWindow); while the
+        image has suggestions, how to accept or reject them."""
         hint = self.tool.hint()
+        pending = self.suggestions.count(self.image_id) if self.image_row is not None else 0
+        if pending and not hint:
+            hint = (f"{pending} suggestion{'s' if pending != 1 else ''}: Enter accepts the highlighted one, "
+                    "Esc rejects it; Shift+Enter accepts all, Shift+Esc rejects all")
         if hint != self._hint:
             self._hint = hint
             QApplication.sendEvent(self, QStatusTipEvent(hint))

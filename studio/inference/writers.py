@@ -31,13 +31,13 @@ def yolo_rows(dets: np.ndarray, size: tuple[int, int], *, conf: bool = True) -> 
     rows = []
     for row in prediction_rows(dets).tolist():
         x1, y1, x2, y2, score, cls = row[:6]
-        kpts = _label_keypoints(row[6:], size) if len(row) > 6 else None
+        kpts = label_keypoints(row[6:], size) if len(row) > 6 else None
         text = format_row(int(cls), (x1, y1, x2, y2), w, h, kpts)
         rows.append(f"{text} {score:.6f}" if conf else text)
     return rows
 
 
-def _label_keypoints(values: list[float], size: tuple[int, int]) -> np.ndarray:
+def label_keypoints(values: list[float], size: tuple[int, int]) -> np.ndarray:
     """(K, 3) [x, y, v] pixels from [x, y, conf] * K: v = 2 and x, y clipped into the image where
     conf >= KEYPOINT_VISIBLE, else (0, 0, 0)."""
     h, w = size
