@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench screenshots clean setup
+.PHONY: run test test-slow lint bench screenshots clean setup package package-test install-desktop-entry wheel-test
 
 setup: $(STAMP)
 
@@ -40,6 +40,34 @@ bench: $(STAMP)
 # needs xvfb-run (apt-get install xvfb) where there is no display
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) packaging/screenshots.py --out shots --readme docs/screenshot.png
+
+# The double-click app (packaging/: one PyInstaller spec; FLAVOUR=cuda needs a CUDA torch in the venv).
+# Builds run under nice: they take every core for a few minutes.
+FLAVOUR ?= cpu
+NICE    ?= nice -n 10
+BUNDLE  := dist/$(FLAVOUR)/tern-studio
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+$(PACKAGE_STAMP): $(STAMP)
+	PYTHONWARNINGS=ignore $(PIP) install -q -e ".[test,package]"
+	@touch $(PACKAGE_STAMP)
+
+# dist/<flavour>/tern-studio/: the tern-studio executable, desktop entry, icons, install-desktop-entry.sh
+package: $(PACKAGE_STAMP)
+	$(NICE) $(PY) packaging/package.py build --flavour $(FLAVOUR)
+
+# build, then the smoke test from the bundle (offscreen); prints build time, bundle size, result
+package-test: $(PACKAGE_STAMP)
+	$(NICE) $(PY) packaging/package.py test --flavour $(FLAVOUR)
+
+# the built bundle into the applications menu (~/.local/share/applications, icons, .tern file type)
+install-desktop-entry:
+	@test -x $(BUNDLE)/tern-studio || $(MAKE) package FLAVOUR=$(FLAVOUR)
+	sh $(BUNDLE)/install-desktop-entry.sh
+
+# wheel + sdist, a fresh venv in /tmp with torch then the wheel: `tern --help` and the smoke test
+wheel-test: $(PACKAGE_STAMP)
+	$(NICE) $(PY) packaging/package.py wheel-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

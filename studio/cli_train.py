@@ -136,12 +136,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from studio.engine.config import TrainConfig
     from studio.engine.device import parse_devices, wants_launcher
     from studio.engine.distributed import launch
+    from studio.jobs.train_command import worker_argv
     from studio.jobs.train_job import run_training
 
     if args.device and wants_launcher(args.device):
         gpus = parse_devices(args.device)
         _check_gpus(args.device, gpus)
-        return launch(list(args.argv), len(gpus))
+        return launch(list(args.argv), len(gpus), worker_argv())
     if args.resume is not None:
         run = args.resume or str(_latest_run(args))
         options = given_options(args)

@@ -65,8 +65,23 @@ def all_reduce_mean(tensor: torch.Tensor, info: DistInfo) -> torch.Tensor:
     return out / info.world_size
 
 
-def launch(argv: list[str], nproc: int) -> int:
-    """Run ``tern <argv>`` under torch.distributed.run with ``nproc`` processes; its exit code."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "studio.cli", *argv]
-    return subprocess.call(cmd)
+def launch(argv: list[str], nproc: int, worker: list[str] | None = None) -> int:
+    """Run ``tern <argv>`` under torch.distributed.run with ``nproc`` processes; its exit code.
+
+    worker: the program that is ``tern`` (``studio.jobs.train_command.worker_argv()``). ``python -m
+    studio.cli`` (the default) goes through ``python -m torch.distributed.run``; any other program (the
+    frozen app, which has no Python to run ``-m`` with) is started by torch.distributed.run in this process
+    with ``--no-python``.
+    """
+    options = ["--standalone", f"--nproc_per_node={nproc}"]
+    if worker is None or worker[1:3] == ["-m", "studio.cli"]:
+        return subprocess.call([sys.executable, "-m", "torch.distributed.run", *options, "-m", "studio.cli",
+                                *argv])
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import main as torchrun
+
+    try:
+        torchrun([*options, "--no-python", *worker, *argv])
+    except ChildFailedError:
+        return 1
+    return 0

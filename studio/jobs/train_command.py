@@ -15,14 +15,20 @@ from pathlib import Path
 from studio.annotations import Dataset
 from studio.errors import ProjectError
 from studio.io.splits import DEFAULT_VAL_FRACTION, hash_split
+from studio.resources import is_frozen
 
 TASKS = ("detect", "pose", "denoise")
 DATASET_DIR = "dataset"
+WORKER_FLAG = "--worker"  # `tern-studio --worker ARGS` runs `tern ARGS` (the frozen app's worker mode)
 NEVER_PASSED = ("events",)  # the client tails events.jsonl; stdout goes to worker.log
 
 
 def worker_argv() -> list[str]:
-    """The worker program and its leading arguments (the frozen app swaps in its own executable)."""
+    """The worker program and its leading arguments: ``python -m studio.cli`` from a checkout or a wheel;
+    in the frozen app its own executable in worker mode (``tern-studio --worker``, app/__main__.py), since
+    the user's machine may have no Python at all."""
+    if is_frozen():
+        return [sys.executable, WORKER_FLAG]
     return [sys.executable, "-m", "studio.cli"]
 
 

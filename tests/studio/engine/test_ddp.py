@@ -58,3 +58,18 @@ def test_torchrun_trains_a_denoiser_on_two_processes(tmp_path):
     assert events[-1].type == "finished" and events[-1].status == "ok"
     assert max(e.step for e in events if e.type == "progress") == 4  # 8 crops / (2 x 2) = 2 steps, 2 epochs
     assert "val/psnr" in (run / "results.csv").read_text().splitlines()[0]
+
+
+def test_launch_runs_python_m_or_the_frozen_worker_without_python(monkeypatch):
+    from studio.engine import distributed
+
+    calls = []
+    monkeypatch.setattr(distributed.subprocess, "call", lambda cmd: calls.append(("call", cmd)) or 3)
+    monkeypatch.setattr("torch.distributed.run.main", lambda args: calls.append(("torchrun", args)))
+    assert distributed.launch(["train", "detect"], 2, [sys.executable, "-m", "studio.cli"]) == 3
+    assert calls[-1] == ("call", [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                                  "--nproc_per_node=2", "-m", "studio.cli", "train", "detect"])
+    frozen = ["/opt/tern-studio/tern-studio", "--worker"]  # the packaged app: no Python to run -m with
+    assert distributed.launch(["train", "detect"], 2, frozen) == 0
+    assert calls[-1] == ("torchrun", ["--standalone", "--nproc_per_node=2", "--no-python", *frozen, "train",
+                                      "detect"])
