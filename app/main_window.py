@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.actions import build_actions, build_menus
+from app.assist.controller import AssistController
 from app.canvas.view import CanvasView
 from app.dialogs import dialog_handlers
 from app.dialogs.train_defaults import project_runs_root
@@ -20,6 +21,7 @@ from app.panels.image_list import ImageListPanel
 from app.panels.jobs import JobsPanel
 from app.panels.metrics import MetricsPanel
 from app.panels.problems import ProblemsPanel
+from app.panels.results import ResultsPanel
 from app.panels.stats import StatsPanel
 from app.session import Session
 from app.settings import Settings
@@ -31,8 +33,9 @@ APP_TITLE = "Tern Studio"
 
 class MainWindow(QMainWindow):
     """Canvas in the middle, images dock on the left; on the right the classes dock above tabs of
-    annotations, problems and statistics; under the canvas tabs of jobs and metrics (View > Panels shows
-    or hides each)."""
+    annotations, problems and statistics; under the canvas tabs of jobs, metrics and results
+    (View > Panels shows or hides each)."""
+
 
     def __init__(self, session: Session, settings: Settings, parent: QWidget | None = None,
                  cache_dir: Path | None = None) -> None:
@@ -40,6 +43,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.opener = Opener(self, session, settings)
         self.canvas = CanvasView(session)
+        self.assist = AssistController(session, self.canvas, self)  # pre-labeling: fills canvas.suggestions
         thumbs = ThumbnailStore(cache_dir / "thumbs", parent=self) if cache_dir is not None else None
         self.images = ImageListPanel(session, self, thumbnails=thumbs)
         self.canvas.neighbour_paths = self.images.neighbour_paths  # what the canvas prefetches
@@ -51,6 +55,7 @@ class MainWindow(QMainWindow):
         self.launcher = JobLauncher(self)  # training workers (detached processes)
         self.jobs = JobsPanel(self.launcher, self)
         self.metrics = MetricsPanel(self)
+        self.results = ResultsPanel(self, thumbnails=self.images.thumbnails)  # one thumbnail store
         self.setCentralWidget(self.canvas)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.images)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.classes)
@@ -69,7 +74,8 @@ class MainWindow(QMainWindow):
             "previous_image": lambda: self.images.step(-1),
             "next_image": lambda: self.images.step(+1),
         }
-        for part in (self.canvas, self.images, self.classes, self.problems, self.opener):  # each adds its own
+        parts = (self.canvas, self.assist, self.images, self.classes, self.problems, self.opener)
+        for part in parts:  # each adds its own
             handlers.update(getattr(part, "handlers", dict)())
         handlers.update(dialog_handlers(self, session, launcher=self.launcher,  # export, shortcuts,
                                         on_run_started=self.jobs.add_run))  # skeleton, train
@@ -82,7 +88,7 @@ class MainWindow(QMainWindow):
         view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
         panels_menu = view_menu.addMenu("&Panels")  # show/hide each dock
         for dock in (self.images, self.classes, self.annotations, self.problems, self.stats, self.jobs,
-                     self.metrics):
+                     self.metrics, self.results):
             panels_menu.addAction(dock.toggleViewAction())
         session.project_changed.connect(self._update_title)
         session.project_changed.connect(lambda: self.jobs.set_root(project_runs_root(session.project)))
@@ -98,12 +104,16 @@ class MainWindow(QMainWindow):
         show on; the metrics show the runs selected in the jobs panel and follow every change it reads."""
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        for dock in (self.jobs, self.metrics):
+        for dock in (self.jobs, self.metrics, self.results):
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.metrics.hide()  # until it becomes the jobs dock's background tab (showEvent)
+            if dock is not self.jobs:
+                dock.hide()  # until it becomes a background tab of the jobs dock (showEvent)
         self._job_docks_tabbed = False
         self.jobs.states_selected.connect(self.metrics.show_runs)
         self.jobs.changed.connect(self.metrics.refresh)
+        self.jobs.run_selected.connect(self.results.show_runs)
+        self.jobs.changed.connect(self.results.refresh)
+        self.results.open_image.connect(self.opener.show_image)  # a gallery image, on the canvas
         self.launcher.started.connect(lambda _run: self.jobs.raise_())  # a new run: show its progress
 
     def _update_title(self) -> None:
@@ -115,10 +125,11 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._job_docks_tabbed:  # Qt 6.11: a second tab group made before the window was first
             self._job_docks_tabbed = True  # shown leaves a stray copy of its tab bar on screen
-            self.tabifyDockWidget(self.jobs, self.metrics)
-            with QSignalBlocker(self.metrics):  # a background tab: pyqtgraph loads when it is picked
-                self.metrics.show()
-                self.jobs.raise_()
+            for dock in (self.metrics, self.results):
+                self.tabifyDockWidget(self.jobs, dock)
+                with QSignalBlocker(dock):  # a background tab: pyqtgraph loads when it is picked
+                    dock.show()
+            self.jobs.raise_()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_path(event.mimeData()) is not None:

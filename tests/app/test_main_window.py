@@ -162,3 +162,15 @@ def test_the_next_image_is_prefetched_and_paints_from_memory(window, qtbot, dirs
     assert window.session.current_image_id == rows[1].id
     assert window.canvas.image_item.is_full_resolution  # no decode between the key and the paint
     assert any((dirs.cache / "thumbs").rglob("*")), "thumbnails go to the user cache folder"
+
+
+def test_a_gallery_image_opens_on_the_canvas_and_a_foreign_one_is_explained(window, qtbot, monkeypatch):
+    rows = _rows(window)
+    target = rows[-1]
+    window.results.open_image.emit(str(target.path))  # the results gallery's double-click
+    assert window.session.current_image_id == target.id
+    qtbot.waitUntil(lambda: window.canvas.image_id == target.id)
+    told = []
+    monkeypatch.setattr("app.opener.tell", lambda parent, title, text, error=True: told.append(text))
+    window.results.open_image.emit("/nowhere/else.jpg")
+    assert window.session.current_image_id == target.id and "not an image of the open project" in told[0]
