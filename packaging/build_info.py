@@ -104,8 +104,8 @@ def check_flavour(flavour: str) -> None:
     cuda_torch = torch.version.cuda is not None
     if flavour == "cuda" and not cuda_torch:
         raise ValueError("the cuda flavour needs a CUDA torch in the build environment (found "
-                         f"{torch.__version__}): pip install torch==2.13.0 --index-url "
-                         "https://download.pytorch.org/whl/cu128, and onnxruntime-gpu")
+                         f"{torch.__version__}): pip install torch==2.14.1 --index-url "
+                         "https://download.pytorch.org/whl/cu130 (CUDA 13, as onnxruntime-gpu 1.31 needs)")
     if flavour == "cpu" and cuda_torch:
         raise ValueError(f"the cpu flavour needs the CPU torch (found {torch.__version__}, CUDA "
                          f"{torch.version.cuda}): pip install torch==2.13.0 --index-url "

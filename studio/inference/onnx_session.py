@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import functools
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from studio.errors import CheckpointError
@@ -12,10 +15,38 @@ from studio.errors import CheckpointError
 PROVIDER_PREFERENCE = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 
 
-def choose_providers(available: Sequence[str]) -> list[str]:
-    """The providers of ``available`` in the order TensorRT > CUDA > CPU (others are not used); the CPU
-    provider ends the list even when ``available`` forgets it."""
-    chosen = [p for p in PROVIDER_PREFERENCE if p in available and p != "CPUExecutionProvider"]
+# what a GPU provider needs beyond the onnxruntime-gpu wheel: the NVIDIA driver, and TensorRT for its provider
+# (the wheel offers both providers everywhere; without these libraries onnxruntime prints errors and a
+# banner on every session before it falls back)
+PROVIDER_LIBRARIES = {
+    "CUDAExecutionProvider": {"linux": ("libcuda.so.1",), "win32": ("nvcuda.dll",)},
+    "TensorrtExecutionProvider": {"linux": ("libnvinfer.so.10", "libnvinfer.so.8"),
+                                  "win32": ("nvinfer_10.dll", "nvinfer.dll")},
+}
+
+
+@functools.cache
+def libraries_load(provider: str) -> bool:
+    """Whether the system libraries ``provider`` needs load here (providers without a list: True)."""
+    table = PROVIDER_LIBRARIES.get(provider)
+    if table is None:
+        return True
+    return any(_loads(name) for name in table["win32" if sys.platform == "win32" else "linux"])
+
+
+def _loads(name: str) -> bool:
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
+
+
+def choose_providers(available: Sequence[str], loadable: Callable[[str], bool] = libraries_load) -> list[str]:
+    """The providers of ``available`` whose libraries load (``loadable``) in the order TensorRT > CUDA > CPU
+    (others are not used); the CPU provider ends the list even when ``available`` forgets it."""
+    gpu = [p for p in PROVIDER_PREFERENCE if p != "CPUExecutionProvider"]
+    chosen = [p for p in gpu if p in available and loadable(p)]
     return [*chosen, "CPUExecutionProvider"]
 
 

@@ -112,7 +112,14 @@ def test_onnx_files_that_are_not_ours(tmp_path) -> None:
     (["CoreMLExecutionProvider", "CPUExecutionProvider"], ["CPUExecutionProvider"]),
 ])
 def test_choose_providers(available, expected) -> None:
-    assert choose_providers(available) == expected
+    assert choose_providers(available, loadable=lambda _provider: True) == expected
+
+
+def test_providers_whose_libraries_do_not_load_are_not_offered() -> None:
+    available = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+    no_tensorrt = choose_providers(available, loadable=lambda p: p != "TensorrtExecutionProvider")
+    assert no_tensorrt == ["CUDAExecutionProvider", "CPUExecutionProvider"]  # a GPU without TensorRT
+    assert choose_providers(available, loadable=lambda _p: False) == ["CPUExecutionProvider"]  # no driver
 
 
 def test_imgsz_must_fit_the_strides() -> None:
