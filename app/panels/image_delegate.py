@@ -67,12 +67,7 @@ class ImageRowDelegate(QStyledItemDelegate):
         if row is None:
             super().paint(painter, option, index)
             return
-        painter.save()
-        style = option.widget.style() if option.widget else None
-        if style is not None:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        begin_item(painter, option)
         if self.grid:
             self._paint_tile(painter, option, row)
         else:
@@ -165,3 +160,14 @@ class ImageRowDelegate(QStyledItemDelegate):
 def _text_role(option: QStyleOptionViewItem) -> QPalette.ColorRole:
     selected = bool(option.state & QStyle.StateFlag.State_Selected)
     return QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+
+
+def begin_item(painter: QPainter, option: QStyleOptionViewItem) -> None:
+    """Start painting an item of a view: save the painter (the caller restores it), draw the style's item
+    panel (selection, hover) and turn on smooth drawing."""
+    painter.save()
+    style = option.widget.style() if option.widget else None
+    if style is not None:
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -21,14 +21,13 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.canvas.palette import class_color
+from app.widgets.dock_body import header_column
 from studio.jobs.run_monitor import RunState, RunWatcher
 
 
@@ -92,17 +91,7 @@ class MetricsPanel(QDockWidget):
         self.save_button = QPushButton("Save PNG…")
         self.save_button.setToolTip("Save these plots as one PNG image")
         self.save_button.clicked.connect(self._save_dialog)
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 2)
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.save_button)
-        self._layout = QVBoxLayout()
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(0)
-        self._layout.addLayout(top)
-        widget = QWidget()
-        widget.setLayout(self._layout)
-        self.setWidget(widget)
+        self._layout = header_column(self, self.summary, self.save_button)
         self.visibilityChanged.connect(self._visibility)
 
     # ------------------------------------------------------------------ building

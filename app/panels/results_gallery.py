@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from app.panels.image_delegate import begin_item
 from app.thumbnails import FAILED, MISSING, ThumbnailStore
 from studio.evaluation.review import ImageMatch, Outcomes, ReviewImage
 
@@ -106,12 +107,7 @@ class GalleryDelegate(QStyledItemDelegate):
         if entry is None:
             return
         img, match = entry
-        painter.save()
-        style = option.widget.style() if option.widget else None
-        if style is not None:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        begin_item(painter, option)
         rect = QRectF(option.rect)
         square = QRectF(rect.left() + 6, rect.top() + 6, TILE_IMAGE, TILE_IMAGE)
         painter.fillRect(square, THUMB_BACKGROUND)

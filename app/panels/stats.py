@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QWidget
 
 from app.canvas.palette import class_color
 from app.session import Session
+from app.widgets.dock_body import header_column
 
 REFRESH_DELAY_MS = 1000
 SCATTER_LIMIT = 20_000  # points drawn at most (evenly thinned)
@@ -38,17 +39,7 @@ class StatsPanel(QDockWidget):
         self.summary = QLabel()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 2)
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.refresh_button)
-        self._layout = QVBoxLayout()
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(0)
-        self._layout.addLayout(top)
-        widget = QWidget()
-        widget.setLayout(self._layout)
-        self.setWidget(widget)
+        self._layout = header_column(self, self.summary, self.refresh_button)
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._timer.timeout.connect(self._refresh_if_shown)
         session.project_changed.connect(self._changed)
