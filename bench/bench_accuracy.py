@@ -2,7 +2,8 @@
 16 held-out val images by default), ``--epochs`` epochs from scratch, then mAP50 and mAP50-95 of best.pt
 on the val images (pycocotools, as every run reports them) and the wall time of the run.
 
-    python bench/bench_accuracy.py [--variants elan-pan repvgg-fpn] [--epochs 30] [--imgsz 320]
+    python bench/bench_accuracy.py [--variants elan-pan repvgg-fpn] [--epochs 30] [--imgsz 320] [--int8]
+                                   [--val-images 200]
 
 A variant is BACKBONE-NECK. Each runs in this process, one after the other. Prints a table and one JSON line.
 """
@@ -37,6 +38,8 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=64)
     parser.add_argument("--val-images", type=int, default=16)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--int8", action="store_true",
+                        help="also validate best.pt's float32 export and its int8 quantization")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from studio.engine.config import TrainConfig
@@ -60,6 +63,27 @@ def main() -> None:
             figures[f"{variant} mAP50-95"] = best["metrics/mAP50-95(B)"]
             print(f"{variant}: mAP50 {figures[f'{variant} mAP50']:.3f}, "
                   f"mAP50-95 {figures[f'{variant} mAP50-95']:.3f}", flush=True)
+            if args.int8:
+                figures.update(int8_figures(variant, outcome.run / "weights" / "best.pt", data))
+    print_figures("accuracy", figures)
+
+
+def int8_figures(variant: str, best: Path, data: Path) -> dict[str, float]:
+    """mAP of best.pt's float32 export and of its int8 quantization (calibrated on the training images,
+    as ``tern export --int8`` does) on every val image."""
+    from studio.export.int8_job import export_maps
+    from studio.jobs.export_job import ExportOptions, run_export
+    from studio.jobs.val_job import load_val_data
+
+    float_path, _ = run_export(ExportOptions(str(best), int8=True))
+    val = load_val_data(str(data))
+    figures = {}
+    for label, path in (("onnx", float_path), ("int8", float_path.with_suffix(".int8.onnx"))):
+        for name, value in export_maps(path, val).items():
+            figures[f"{variant} {label} {name}"] = value
+    print(f"{variant}: float32 export mAP50-95 {figures[f'{variant} onnx mAP50-95']:.4f}, int8 "
+          f"{figures[f'{variant} int8 mAP50-95']:.4f}", flush=True)
+    return figures
     print_figures("accuracy", figures)
 
 

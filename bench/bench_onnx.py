@@ -9,11 +9,13 @@ untrained detector scores every class ~1e-5, so nothing passes conf 0.25 and the
 the filter alone; ``bench_nms.py`` times NMS on thousands of candidates.
 
 For reference (issue 4): YOLOv8n ONNX took 8.7 ms at 320 and 31.6 ms at 640 on this 2-core machine; the
-goal is < 0.8x of that (7.0 / 25.3 ms). ``--pose K`` times the pose model instead (nc 1, K keypoints; issue 6:
-YOLOv8n-pose took 9.2 ms at 320 and 31.4 ms at 640 here).
+goal is < 0.8x of that (7.0 / 25.3 ms). ``--int8`` also times ``tern export --int8``'s quantized file (its
+accuracy: bench/bench_accuracy.py --int8; an untrained int8 model scores many boxes above 0.25, so its
+postprocess figure is NMS on those, not what a trained model costs). ``--pose K`` times the pose model
+instead (nc 1, K keypoints; issue 6: YOLOv8n-pose took 9.2 ms at 320 and 31.4 ms at 640 here).
 
     python bench/bench_onnx.py [--imgsz 320 640] [--backbones elan repvgg] [--necks pan] [--runs 50]
-                               [--pose 17]
+                               [--pose 17] [--int8]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import torch
 from report import print_figures  # bench/ is on sys.path when a bench runs as a script
 
 from studio.export.onnx import export_onnx
+from studio.export.quantize import quantize_export
 from studio.inference.preprocess import letterbox_batch
 from studio.models.config import ModelConfig
 from studio.models.postprocess import Postprocess
@@ -74,13 +77,16 @@ def session(path: Path, threads: int):
 
 
 def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.ndarray, threads: int,
-                runs: int, rounds: int, pose: int = 0) -> dict[str, float]:
+                runs: int, rounds: int, pose: int = 0, int8: bool = False) -> dict[str, float]:
     """Export the untrained n detector (``pose`` > 0: the pose model with that many keypoints) at ``imgsz``
-    into ``folder`` and time the three stages on ``image``."""
+    into ``folder`` (``int8``: then quantize it, calibrated on 16 generated frames) and time the three
+    stages on ``image``."""
     config = ModelConfig(scale="n", backbone=backbone, neck=neck, nc=1, num_keypoints=pose) if pose else \
         ModelConfig(scale="n", backbone=backbone, neck=neck, nc=80)
     model = build_detector(config)
     path = export_onnx(model, folder / f"{backbone}_{neck}_{imgsz}.onnx", imgsz)
+    if int8:
+        path = quantize_export(path, path.with_suffix(".int8.onnx"), [test_image(seed) for seed in range(16)])
     sess = session(path, threads)
     batch, _ = letterbox_batch([image], imgsz)
     decoded = torch.from_numpy(sess.run(["decoded"], {"images": batch})[0])
@@ -88,7 +94,7 @@ def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.nd
     pre_ms = median_ms(lambda: letterbox_batch([image], imgsz), runs, rounds)
     model_ms = median_ms(lambda: sess.run(["decoded"], {"images": batch}), runs, rounds)
     post_ms = median_ms(lambda: post(decoded), runs, rounds)
-    key = f"{backbone}-{neck}-n{'-pose' if pose else ''} {imgsz}"
+    key = f"{backbone}-{neck}-n{'-pose' if pose else ''}{'-int8' if int8 else ''} {imgsz}"
     reference = YOLOV8N_POSE_MS if pose else YOLOV8N_MS
     return {f"{key} pre_ms": pre_ms, f"{key} model_ms": model_ms, f"{key} post_ms": post_ms,
             f"{key} total_ms": pre_ms + model_ms + post_ms,
@@ -104,6 +110,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--pose", type=int, default=0, help="time the pose model with this many keypoints")
+    parser.add_argument("--int8", action="store_true", help="also time the int8 quantization of each model")
     args = parser.parse_args()
     import onnxruntime as ort
 
@@ -113,8 +120,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for backbone, neck in itertools.product(args.backbones, args.necks):
             for imgsz in args.imgsz:
-                figures.update(figures_for(backbone, neck, imgsz, Path(tmp), image, args.threads, args.runs,
-                                           args.rounds, args.pose))
+                for int8 in (False, True) if args.int8 else (False,):
+                    figures.update(figures_for(backbone, neck, imgsz, Path(tmp), image, args.threads,
+                                               args.runs, args.rounds, args.pose, int8))
     print_figures("onnx_cpu", figures)
 
 

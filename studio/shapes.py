@@ -32,7 +32,7 @@ def make_shapes(out_dir: Path | str, *, num_images: int = 8, size: int = 160, se
     rng = np.random.default_rng(seed)
     for split, count in (("train", num_images), ("val", val_images)):
         for i in range(count):
-            image, rows = _image(rng, size, max_objects)
+            image, rows = shapes_image(rng, size, max_objects)
             write_png(out / "images" / split / f"shape_{i:03d}.png", image)
             atomic_write_text(out / "labels" / split / f"shape_{i:03d}.txt", "".join(rows))
     val = "images/val" if val_images else "images/train"
@@ -42,7 +42,9 @@ def make_shapes(out_dir: Path | str, *, num_images: int = 8, size: int = 160, se
     return yaml_path
 
 
-def _image(rng: np.random.Generator, size: int, max_objects: int) -> tuple[Image.Image, list[str]]:
+def shapes_image(rng: np.random.Generator, size: int, max_objects: int) -> tuple[Image.Image, list[str]]:
+    """One generated image (size x size RGB: a noisy grey background, up to ``max_objects`` coloured
+    circles, squares and triangles) and its YOLO label rows."""
     background = rng.integers(90, 150, size=3)
     noise = rng.normal(0, 12, size=(size, size, 3))
     pixels = np.clip(background + noise, 0, 255).astype(np.uint8)

@@ -67,25 +67,29 @@ class ExportRequest:
     out: Path
     half: bool = False
     dynamic_batch: bool = False
+    int8: bool = False
 
     def argv(self) -> list[str]:
         argv = [*worker_argv(), "export", "--weights", str(self.weights), "--out", str(self.out)]
-        return argv + ["--half"] * self.half + ["--dynamic-batch"] * self.dynamic_batch
+        flags = ["--half"] * self.half + ["--dynamic-batch"] * self.dynamic_batch + ["--int8"] * self.int8
+        return argv + flags
 
 
 @dataclass(frozen=True)
 class ExportOutcome:
     """ok: exported and the parity check passed; parity: the ``parity: ...`` line ('' when none);
-    error: why the export failed or was cancelled ('' when it did not)."""
+    error: why the export failed or was cancelled ('' when it did not); int8: the ``int8 vs float32 ...``
+    comparison of an int8 export ('' when none)."""
 
     ok: bool
     parity: str
     error: str
+    int8: str = ""
 
     def headline(self) -> str:
         if self.error:
             return f"Export failed: {self.error}"
-        return self.parity
+        return "\n".join(line for line in (self.parity, self.int8) if line)
 
 
 def read_outcome(output: str, code: int, cancelled: bool = False) -> ExportOutcome:
@@ -100,7 +104,9 @@ def read_outcome(output: str, code: int, cancelled: bool = False) -> ExportOutco
         return ExportOutcome(False, parity, f"{error} (exit code {code})")
     if not parity:
         return ExportOutcome(False, "", "the export printed no parity line")
-    return ExportOutcome(parity.startswith("parity: ok"), parity, "")
+    int8 = next((line.split("; `tern val")[0] for line in lines
+                 if line.startswith(("int8 vs float32", "int8 accuracy not compared"))), "")
+    return ExportOutcome(parity.startswith("parity: ok"), parity, "", int8)
 
 
 def cuda_available() -> bool:
@@ -141,6 +147,12 @@ class ExportRunDialog(QDialog):
         self.dynamic_reason = ("a denoiser's model takes any batch and size" if self.state.task == "denoise"
                                else "faster_rcnn exports batch 1" if arch == "faster_rcnn" else "")
         self.dynamic_note = self._option_note(self.dynamic, self.dynamic_reason)
+        self.int8 = QCheckBox("Int8 for CPUs (also writes NAME.int8.onnx, its mAP compared on val)", self)
+        self.int8_reason = ("denoisers export float32 or FP16" if self.state.task == "denoise"
+                            else "faster_rcnn exports float32 only" if arch == "faster_rcnn" else "")
+        self.int8_note = self._option_note(self.int8, self.int8_reason)
+        self.half.toggled.connect(lambda on: on and self.int8.setChecked(False))
+        self.int8.toggled.connect(lambda on: on and self.half.setChecked(False))
         self.out = QLineEdit(str(self.run / DEFAULT_OUT), self)
         self.browse = QPushButton("Browse…", self)
         self.browse.clicked.connect(self._browse)
@@ -166,6 +178,7 @@ class ExportRunDialog(QDialog):
         form.addRow("Weights:", self.weights)
         form.addRow("Options:", _row(self.half, self.half_note))
         form.addRow("", _row(self.dynamic, self.dynamic_note))
+        form.addRow("", _row(self.int8, self.int8_note))
         form.addRow("Output:", _row(self.out, self.browse, stretch_first=True))
         buttons = QDialogButtonBox(self)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -196,7 +209,8 @@ class ExportRunDialog(QDialog):
     def request(self) -> ExportRequest:
         return ExportRequest(Path(self.weights.currentData()), Path(self.out.text().strip()).expanduser(),
                              not self.half_reason and self.half.isChecked(),
-                             not self.dynamic_reason and self.dynamic.isChecked())
+                             not self.dynamic_reason and self.dynamic.isChecked(),
+                             not self.int8_reason and self.int8.isChecked())
 
     def running(self) -> bool:
         return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
@@ -264,6 +278,7 @@ class ExportRunDialog(QDialog):
             widget.setEnabled(not running)
         self.half.setEnabled(not running and not self.half_reason)
         self.dynamic.setEnabled(not running and not self.dynamic_reason)
+        self.int8.setEnabled(not running and not self.int8_reason)
         self.close_button.setText("Cancel" if running else "Close")
         self.close_button.setToolTip("Stop the export" if running else "")
 

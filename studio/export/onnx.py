@@ -43,7 +43,7 @@ class ExportModel(nn.Module):
 def export_onnx(model: nn.Module, out_path: Path | str, imgsz: int, dynamic_batch: bool = False,
                 half: bool = False, opset: int = 17, *, names: Sequence[str] | None = None,
                 class_ids: Sequence[int] | None = None,
-                skeleton: Sequence[tuple[int, int]] = ()) -> Path:
+                skeleton: Sequence[tuple[int, int]] = (), kpt_sigmas: Sequence[float] = ()) -> Path:
     """Write ``out_path`` atomically. The caller's model is left as it was (a fused copy is exported).
 
     dynamic_batch: the batch dimension is free (else fixed at 1); half: float16 weights and input, which
@@ -61,10 +61,11 @@ def export_onnx(model: nn.Module, out_path: Path | str, imgsz: int, dynamic_batc
     dummy = torch.zeros(1, 3, imgsz, imgsz, device=device, dtype=dtype)
     proto = _trace(wrapper, dummy, dynamic_batch, opset)
     nc, k = int(model.nc), int(getattr(model, "num_keypoints", 0))
-    _set_metadata(proto, {
+    set_metadata(proto, {
         "task": "pose" if k else "detect",
         "num_keypoints": str(k),
         "skeleton": json.dumps([[int(a), int(b)] for a, b in skeleton]),
+        "kpt_sigmas": json.dumps([float(s) for s in kpt_sigmas]),
         "names": json.dumps(list(names) if names is not None else [f"class{i}" for i in range(nc)]),
         "class_ids": json.dumps([int(i) for i in class_ids] if class_ids is not None else list(range(nc))),
         "imgsz": str(imgsz),
@@ -129,7 +130,8 @@ def _set_output_shapes(proto, shapes: list[tuple[int, ...]], dynamic_batch: bool
                 dim.dim_value = size
 
 
-def _set_metadata(proto, values: dict[str, str]) -> None:
+def set_metadata(proto, values: dict[str, str]) -> None:
+    """Replace the metadata_props of ``proto`` by ``values``."""
     del proto.metadata_props[:]
     for key, value in values.items():
         entry = proto.metadata_props.add()

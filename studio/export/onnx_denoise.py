@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from studio.errors import CheckpointError, ExportError
-from studio.export.onnx import _set_metadata, _version, fused_copy, read_metadata
+from studio.export.onnx import _version, fused_copy, read_metadata, set_metadata
 from studio.export.parity import _providers
 from studio.inference.onnx_session import open_session
 from studio.utils.atomic import atomic_write_bytes
@@ -55,7 +55,7 @@ def export_denoiser(model: nn.Module, out_path: Path | str, *, opset: int = 17, 
     for value in (*proto.graph.input, *proto.graph.output):  # the tracer leaves output channels symbolic
         value.type.tensor_type.shape.dim[1].dim_value = channels
     extra = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (metadata or {}).items()}
-    _set_metadata(proto, {**extra, "task": "denoise", "in_channels": str(channels), "multiple": str(multiple),
+    set_metadata(proto, {**extra, "task": "denoise", "in_channels": str(channels), "multiple": str(multiple),
                           "half": json.dumps(half), "tern_version": _version()})
     onnx.checker.check_model(proto)
     out_path = Path(out_path)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from studio.errors import ExportError
-from studio.export.onnx import _set_metadata, _version, fused_copy
+from studio.export.onnx import _version, fused_copy, set_metadata
 from studio.export.parity import BatchParity, ParityReport, _max_diff, _paired
 from studio.models.postprocess_rcnn import RCNNPostprocess
 from studio.utils.atomic import atomic_write_bytes
@@ -54,7 +54,7 @@ def export_rcnn_onnx(model: nn.Module, out_path: Path | str, canvas: int, *, min
     import onnx
 
     proto = onnx.load_from_string(buffer.getvalue())
-    _set_metadata(proto, {
+    set_metadata(proto, {
         "task": "detect", "arch": "faster_rcnn", "names": json.dumps(list(names)),
         "class_ids": json.dumps([int(i) for i in class_ids]), "imgsz": str(canvas),
         "min_size": str(min_size), "max_size": str(max_size), "tern_version": _version(),

@@ -41,14 +41,13 @@ def run_val(opts: ValOptions, events_stdout: bool = False) -> ValOutcome:
 
 def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     from studio.data.loader import build_loader
-    from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
     from studio.engine.detect_finish import format_class_table, val_artifacts
     from studio.engine.device import select_device
     from studio.engine.run_sampler import RunSampler
     from studio.inference.writers import write_predictions_json
     from studio.jobs.tasks import TASKS
 
-    model, meta = model_from_checkpoint(load_checkpoint(opts.weights))
+    model, meta = _load(opts.weights)
     data = load_val_data(opts.data, opts.images, opts.val_fraction)
     if len(data.names) != len(meta.names):
         raise ConfigError(f"{opts.weights} predicts {len(meta.names)} classes ({', '.join(meta.names[:5])}) "
@@ -65,7 +64,8 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     if pose:
         from studio.engine.validate_pose import format_keypoint_line, validate_pose
 
-        result = validate_pose(model.to(device), loader, data, meta.kpt_sigmas, device, plots=plots)
+        sigmas = meta.kpt_sigmas or _data_sigmas(data)
+        result = validate_pose(model.to(device), loader, data, sigmas, device, plots=plots)
         detail, extra = result.boxes, [format_keypoint_line(result.keypoints)]
     else:
         from studio.engine.validate_detect import validate_detector
@@ -83,6 +83,28 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     lines = [f"{len(data.val)} val images: mAP50 {detail.map50:.4f}  mAP50-95 {detail.map:.4f}  "
              f"P {detail.precision:.3f}  R {detail.recall:.3f}", table, *extra, f"results in {run}"]
     return ValOutcome(run, result.metrics, lines)
+
+
+def _load(weights: str):
+    """(model, CheckpointMeta) of a checkpoint, or of an ONNX export (float32, float16 or int8)."""
+    from studio.inference.onnx_detector import OnnxDetector, is_onnx, onnx_meta
+
+    if is_onnx(weights):
+        detector = OnnxDetector(weights)
+        return detector, onnx_meta(detector)
+    from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
+
+    return model_from_checkpoint(load_checkpoint(weights))
+
+
+def _data_sigmas(data: TrainingData) -> tuple[float, ...]:
+    """The OKS sigmas training picks for ``data`` (an export made before exports carried them)."""
+    from studio.evaluation.coco_oks import keypoint_sigmas
+
+    pose = data.pose
+    if pose is None:
+        return ()
+    return tuple(float(s) for s in keypoint_sigmas(pose.num_keypoints, pose.keypoint_names, pose.sigmas))
 
 
 def _check_keypoints(opts: ValOptions, data: TrainingData, num_keypoints: int) -> None:

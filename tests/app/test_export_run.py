@@ -1,7 +1,7 @@
 """Jobs > Export…: a finished run's weights exported by a real ``tern export`` process (a randomly initialised
-tiny detector saved with the checkpoint code), its output and the parity line shown green; a corrupt
-checkpoint shows the error in red; Cancel kills the process; an existing file is replaced only after
-asking; the options that do not apply are off with the reason (pytest-qt)."""
+tiny detector saved with the checkpoint code), its output and the parity line shown green; an int8 export
+adds its val comparison; a corrupt checkpoint shows the error in red; Cancel kills the process; an existing
+file is replaced only after asking; the options that do not apply are off with the reason (pytest-qt)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from studio.jobs.run_monitor import read_state
 from studio.jobs.train_command import worker_argv
 from studio.models.config import ModelConfig
 from studio.models.registry import build_detector
+from studio.shapes import make_shapes
 
 EXPORT_MS = 90_000  # a worker imports torch and onnx first; CI machines are slow
 LEFT = Qt.MouseButton.LeftButton
@@ -111,6 +112,24 @@ def test_the_jobs_panel_exports_a_finished_run_with_its_parity_line(qtbot, tmp_p
     assert asked and "model.onnx exists already" in asked[0] and not dialog.running()
 
 
+def test_an_int8_export_shows_its_val_comparison_under_the_parity_line(qtbot, tmp_path, tiny_weights):
+    data = make_shapes(tmp_path / "shapes", num_images=4, size=64, val_images=2)
+    ckpt = torch.load(tiny_weights, weights_only=True)
+    run = make_run(tmp_path / "runs", "int8", None)
+    save_checkpoint(run / "weights" / "best.pt", {**ckpt, "train_config": {"data": str(data)}})
+    dialog = dialog_for(qtbot, run)
+    assert dialog.int8.isEnabled()
+    dialog.int8.setChecked(True)
+    with qtbot.waitSignal(dialog.exported, timeout=EXPORT_MS) as ended:
+        dialog.start()
+    outcome = ended.args[0]
+    assert outcome.ok, dialog.log.toPlainText()
+    assert outcome.int8.startswith("int8 vs float32 on 2 val images: mAP50-95 ")
+    assert dialog.parity.text() == f"{outcome.parity}\n{outcome.int8}"
+    assert "--int8" in dialog.log.toPlainText().splitlines()[0]
+    assert (run / "model.onnx").is_file() and (run / "model.int8.onnx").is_file()
+
+
 def test_a_failing_export_shows_its_error_in_red(qtbot, tmp_path):
     run = make_run(tmp_path / "runs", "broken", None)
     (run / "weights" / "best.pt").write_bytes(b"not a checkpoint")
@@ -142,13 +161,21 @@ def test_options_that_do_not_apply_are_off_with_the_reason(qtbot, tmp_path, tiny
                          cuda=True)
     assert denoise.half.isEnabled() and not denoise.dynamic.isEnabled()
     assert "any batch and size" in denoise.dynamic_note.text()
+    assert not denoise.int8.isEnabled() and "denoisers" in denoise.int8_note.text()
     rcnn = dialog_for(qtbot, make_run(tmp_path / "runs", "r", tiny_weights, arch="faster_rcnn"), cuda=True)
-    assert not rcnn.half.isEnabled() and not rcnn.dynamic.isEnabled()
+    assert not rcnn.half.isEnabled() and not rcnn.dynamic.isEnabled() and not rcnn.int8.isEnabled()
     rcnn.half.setChecked(True)  # ignored: it does not apply
     assert rcnn.request() == ExportRequest(rcnn.run / "weights" / "best.pt", rcnn.run / "model.onnx")
+    detect = dialog_for(qtbot, make_run(tmp_path / "runs", "y", tiny_weights), cuda=True)
+    detect.half.setChecked(True)
+    detect.int8.setChecked(True)  # int8 quantizes the float32 export: FP16 goes off
+    assert detect.int8.isChecked() and not detect.half.isChecked()
+    detect.half.setChecked(True)
+    assert not detect.int8.isChecked()
     argv = ExportRequest(Path("w.pt"), Path("o.onnx"), half=True, dynamic_batch=True).argv()
     assert argv == [*worker_argv(), "export", "--weights", "w.pt", "--out", "o.onnx",
                     "--half", "--dynamic-batch"]
+    assert ExportRequest(Path("w.pt"), Path("o.onnx"), int8=True).argv()[-1] == "--int8"
 
 
 def test_read_outcome_tells_ok_mismatch_and_failure_apart():
@@ -156,5 +183,8 @@ def test_read_outcome_tells_ok_mismatch_and_failure_apart():
     assert ok.ok and ok.headline() == "parity: ok (tolerance 0.001); batch 1: raw 0"
     bad = read_outcome("exported m.onnx\nparity: MISMATCH (tolerance 0.001); batch 1: raw 0.5\n", 0)
     assert not bad.ok and bad.headline().startswith("parity: MISMATCH") and bad.error == ""
+    int8 = read_outcome("exported m.onnx\nparity: ok (tolerance 0.001)\nexported m.int8.onnx (int8, ...)\n"
+                        "int8 vs float32 on 9 val images: mAP50-95 0.5 (float32 0.6); `tern val ...`\n", 0)
+    assert int8.ok and int8.int8 == "int8 vs float32 on 9 val images: mAP50-95 0.5 (float32 0.6)"
     failed = read_outcome("Traceback...\ntern: --half exports float16, which needs a CUDA GPU\n", 1)
     assert failed.headline() == "Export failed: --half exports float16, which needs a CUDA GPU (exit code 1)"

@@ -1,6 +1,7 @@
 """``tern val``, ``tern predict`` and ``tern export`` as a user runs them on a run trained from a COCO
 dataset: predictions carry the dataset's own image and category ids, best.pt and model.onnx predict
-the same, export writes best.onnx beside the weights with a parity line, and mistakes are one line."""
+the same, export writes best.onnx beside the weights with a parity line (and with --int8 a quantized file
+compared on val), val of an export measures what val of the checkpoint does, and mistakes are one line."""
 
 from __future__ import annotations
 
@@ -158,6 +159,39 @@ def test_export_writes_onnx_beside_the_weights_with_a_parity_line(trained, capsy
     assert outputs[0].shape[0] == 3  # --dynamic-batch: any batch size at run time
 
 
+def _val(capsys, trained, weights: Path) -> tuple[str, Path]:
+    code, out, err = _tern(capsys, "val", "--weights", weights, "--data", trained["coco"], "--no-plots",
+                           "--project", trained["project"])
+    assert code == 0, err
+    return out.splitlines()[0], _run_folder(out, "results in ")
+
+
+def test_val_of_the_onnx_export_measures_what_val_of_the_checkpoint_measures(trained, capsys):
+    torch_line, torch_run = _val(capsys, trained, trained["best"])
+    onnx_line, onnx_run = _val(capsys, trained, trained["onnx"])
+    assert onnx_line == torch_line and torch_line.startswith("4 val images: mAP50 ")
+    ours = json.loads((torch_run / "predictions.json").read_text())
+    theirs = json.loads((onnx_run / "predictions.json").read_text())
+    # scores at validation's 0.001 threshold may fall either side of it in float rounding
+    assert ours and sum(any(_twins(a, b) for b in theirs) for a in ours) >= 0.9 * max(len(ours), len(theirs))
+
+
+def test_export_int8_writes_both_files_and_compares_them_on_val(trained, tmp_path, capsys):
+    target = tmp_path / "ships.onnx"
+    code, out, err = _tern(capsys, "export", "--weights", trained["best"], "--int8", "--out", target)
+    assert code == 0, err
+    assert f"exported {target}\n" in out and target.with_suffix(".int8.onnx").is_file()
+    assert re.search(r"int8, calibrated on 8 images of the training images of ", out), out
+    line = next(line for line in out.splitlines() if line.startswith("int8 vs float32"))
+    assert re.match(r"int8 vs float32 on 4 val images: mAP50-95 \d\.\d{4} \(float32 \d\.\d{4}\)", line)
+    int8_line, run = _val(capsys, trained, target.with_suffix(".int8.onnx"))
+    assert re.match(r"4 val images: mAP50 \d\.\d{4}  mAP50-95 \d\.\d{4}", int8_line)
+    assert json.loads((run / "predictions.json").read_text())
+    code, out, err = _tern(capsys, "export", "--weights", trained["best"], "--int8", "--out",
+                           tmp_path / "folder.onnx", "--calib", trained["val_images"])
+    assert code == 0 and "calibrated on 4 images of " in out, err
+
+
 def test_mistakes_are_one_line_without_traceback(trained, tmp_path, capsys):
     project, missing = tmp_path / "P", tmp_path / "no.pt"
     cases = [
@@ -167,6 +201,9 @@ def test_mistakes_are_one_line_without_traceback(trained, tmp_path, capsys):
         (["predict", "--weights", trained["onnx"], "--source", trained["val_images"], "--imgsz", "96"], 1,
          "exported for 64 px"),
         (["export", "--weights", missing], 1, "no such weights file"),
+        (["export", "--weights", trained["best"], "--int8", "--half"], 1, "drop --half"),
+        (["export", "--weights", trained["best"], "--int8", "--out", tmp_path / "x.onnx", "--calib",
+          tmp_path], 2, "holds no images"),
         (["val", "--weights", trained["best"], "--data", trained["coco"] / "annotations"], 2,
          "holds no data.yaml"),
     ]
