@@ -227,6 +227,7 @@ class ResultsPanel(QDockWidget):
         review = found.review
         self.review, self.outcomes = review, found
         self.gallery.tiles.names = review.names
+        self.gallery.tiles.skeleton = review.skeleton
         self.summary.setVisible(True)
         self.summary.setText(_summary(self.run, review))
         self.confusion.set_matrix(review.names, np.zeros((len(review.names) + 1,) * 2, np.int64))

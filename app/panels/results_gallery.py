@@ -1,6 +1,6 @@
 """The Results dock's prediction gallery: one tile per val image, worst first, with what the model got right
 and wrong at the chosen confidence drawn over the thumbnail: true positives green, false positives red,
-missed ground truth orange and dashed.
+missed ground truth orange and dashed; a pose run's keypoints and skeleton in the same colours.
 
 Thumbnails come from a ``ThumbnailStore`` (decoded on its thread pool only when a tile is painted), so
 filling or re-sorting the gallery never reads an image on the GUI thread. Double-click or Enter on a tile
@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -22,6 +31,7 @@ from studio.evaluation.review import ImageMatch, Outcomes, ReviewImage
 TP_COLOR = QColor("#3ecf8e")
 FP_COLOR = QColor("#e5484d")
 MISSED_COLOR = QColor("#ff9f1c")
+KEYPOINT_CONF = 0.5  # a predicted keypoint is drawn when the model's confidence in it is at least this
 THUMB_BACKGROUND = QColor("#2a2e35")
 TILE_IMAGE = 180  # px side of the square a thumbnail is fitted into
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # (ReviewImage, ImageMatch)
@@ -97,6 +107,7 @@ class GalleryDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.names: list[str] = []
+        self.skeleton: tuple[tuple[int, int], ...] = ()  # a pose review's 1-based edges
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         line = QFontMetrics(option.font).height()
@@ -114,6 +125,7 @@ class GalleryDelegate(QStyledItemDelegate):
         target = _fitted(square, img.width, img.height)
         self._paint_image(painter, img, target)
         _paint_boxes(painter, img, match, target, self.names)
+        paint_keypoints(painter, img, match, target, self.skeleton)
         below = square.bottom() + 4
         caption = QRectF(rect.left() + 6, below, TILE_IMAGE, rect.bottom() - below)
         painter.setFont(option.font)
@@ -180,6 +192,35 @@ def _paint_boxes(painter: QPainter, img: ReviewImage, match: ImageMatch, target:
                                   strict=True):
         name = names[int(cls)] if 0 <= int(cls) < len(names) else str(int(cls))
         _tag(painter, rect, f"{name} {score:.2f}", target)
+
+
+def paint_keypoints(painter: QPainter, img: ReviewImage, match: ImageMatch, target: QRectF,
+                     skeleton: tuple[tuple[int, int], ...]) -> None:
+    """A pose review's keypoints in their object's colour: the labelled points (v > 0) of missed objects,
+    and the points of true and false positives that the model is at least KEYPOINT_CONF sure of; each
+    skeleton edge whose two ends are drawn."""
+    if img.det_kpts is None or img.gt_kpts is None:
+        return
+    sx = target.width() / img.width if img.width > 0 else 1.0
+    sy = target.height() / img.height if img.height > 0 else 1.0
+    layers = ((img.gt_kpts[match.missed], MISSED_COLOR, 0.0),
+              (img.det_kpts[match.tp], TP_COLOR, KEYPOINT_CONF),
+              (img.det_kpts[match.fp], FP_COLOR, KEYPOINT_CONF))
+    for objects, color, threshold in layers:
+        pen = QPen(color, 1.5)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(color)
+        for points in objects:
+            shown = points[:, 2] > threshold if threshold else points[:, 2] > 0
+            xy = [(target.left() + x * sx, target.top() + y * sy) for x, y in points[:, :2].tolist()]
+            for a, b in skeleton:
+                if 0 < a <= len(xy) and 0 < b <= len(xy) and shown[a - 1] and shown[b - 1]:
+                    painter.drawLine(QPointF(*xy[a - 1]), QPointF(*xy[b - 1]))
+            for (x, y), visible in zip(xy, shown, strict=True):
+                if visible:
+                    painter.drawEllipse(QPointF(x, y), 2.0, 2.0)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def _tag(painter: QPainter, box: QRectF, text: str, bounds: QRectF) -> None:

@@ -77,7 +77,7 @@ def write_val_plots(plots: Path, data: TrainingData, predictions: dict[int, np.n
     grid = [(read_rgb(Path(r.path)), r.boxes, r.classes, _shown(predictions.get(r.image_id, empty)))
             for r in data.val[:GRID_IMAGES]]
     plot_val_grid(grid, data.names, paths[2], skeleton)
-    write_review(plots.parent / REVIEW_FILE, data, predictions, detail)
+    write_review(plots.parent / REVIEW_FILE, data, predictions, detail, skeleton=skeleton)
     return paths
 
 

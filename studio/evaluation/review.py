@@ -18,12 +18,17 @@ File layout (JSON, version 1; nan is written as null)::
      "curves": {"recall_points": (101,), "pr": (nc, 101), "confidence": (C,), "p", "r", "f1": (nc, C)},
      "images": [{"id", "path", "width", "height", "gt": [[x1, y1, x2, y2, class], ...],
                  "dets": [[x1, y1, x2, y2, score, class], ...]}, ...]}
+
+A pose validation adds ``"skeleton": [[a, b], ...]`` (1-based keypoint edges) at the top and, per image,
+``"gt_kpts"`` and ``"det_kpts"``: one [x1, y1, v1, ..., xK, yK, vK] row per gt / det row (v: the label's
+visibility 0 / 1 / 2, or the model's keypoint confidence).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,7 +62,8 @@ class ReviewError(StudioError):
 @dataclass(frozen=True, eq=False)
 class ReviewImage:
     """One val image. gt_boxes (m, 4) float xyxy pixels of the (EXIF-oriented) image; gt_classes (m,) int64
-    class index; dets (n, 6) float x1, y1, x2, y2, score, class index (scores >= the file's keep_conf)."""
+    class index; dets (n, 6) float x1, y1, x2, y2, score, class index (scores >= the file's keep_conf);
+    a pose review's gt_kpts (m, K, 3) and det_kpts (n, K, 3) x, y pixels, visibility / confidence."""
 
     image_id: int
     path: str
@@ -66,6 +72,8 @@ class ReviewImage:
     gt_boxes: np.ndarray
     gt_classes: np.ndarray
     dets: np.ndarray
+    gt_kpts: np.ndarray | None = None
+    det_kpts: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +96,7 @@ class Review:
     best_conf: float
     precision: float = 0.0
     recall: float = 0.0
+    skeleton: tuple[tuple[int, int], ...] = ()  # a pose review's 1-based keypoint edges
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,11 +114,14 @@ class ImageMatch:
 
 # ---------------------------------------------------------------------------------------------- writing
 def write_review(path: Path | str, data: TrainingData, predictions: dict[int, np.ndarray],
-                 detail: DetectionMetrics, keep_conf: float = 0.01, max_dets: int = MAX_DETS) -> Path:
-    """Write the review of ``data.val`` (predictions: image id -> (n, 6+) ORIGINAL px, score, class index;
-    further columns such as keypoints are dropped) atomically; returns ``path``."""
+                 detail: DetectionMetrics, keep_conf: float = 0.01, max_dets: int = MAX_DETS,
+                 skeleton: Sequence[tuple[int, int]] = ()) -> Path:
+    """Write the review of ``data.val`` (predictions: image id -> (n, 6 + 3K) ORIGINAL px, score, class
+    index, then a pose model's K keypoints x, y, conf) atomically; returns ``path``. Keypoints are kept
+    when the data has them (``data.pose``), with ``skeleton`` for drawing."""
     path = Path(path)
     curves = detail.curves
+    pose = data.pose is not None
     keep = np.unique(np.linspace(0, len(curves.confidence) - 1, CURVE_POINTS).round().astype(int))
     doc = {
         "version": VERSION, "names": [str(n) for n in data.names],
@@ -120,29 +132,41 @@ def write_review(path: Path | str, data: TrainingData, predictions: dict[int, np
         "curves": {"recall_points": _plain(curves.recall_points), "pr": _plain(curves.pr),
                    "confidence": _plain(curves.confidence[keep]), "p": _plain(curves.p[:, keep]),
                    "r": _plain(curves.r[:, keep]), "f1": _plain(curves.f1[:, keep])},
-        "images": [_image_entry(rec, predictions.get(rec.image_id), keep_conf, max_dets) for rec in data.val],
+        "images": [_image_entry(rec, predictions.get(rec.image_id), keep_conf, max_dets, pose)
+                   for rec in data.val],
     }
+    if pose:
+        doc["skeleton"] = [[int(a), int(b)] for a, b in skeleton]
     atomic_write_text(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
     return path
 
 
-def _image_entry(rec: ImageRecord, dets: np.ndarray | None, keep_conf: float,
-                 max_dets: int) -> dict[str, Any]:
+def _image_entry(rec: ImageRecord, dets: np.ndarray | None, keep_conf: float, max_dets: int,
+                 pose: bool = False) -> dict[str, Any]:
     crowd = np.asarray(rec.crowd, dtype=bool).reshape(-1)
     boxes = np.asarray(rec.boxes, dtype=np.float64).reshape(-1, 4)[~crowd]
     classes = np.asarray(rec.classes, dtype=np.float64).reshape(-1)[~crowd]
     dets = np.zeros((0, 6)) if dets is None else np.asarray(dets, dtype=np.float64)
-    dets = dets.reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6)[:, :6]
+    dets = dets.reshape(-1, dets.shape[-1] if dets.ndim == 2 else 6)
     dets = dets[dets[:, 4] >= keep_conf]
     dets = dets[np.argsort(-dets[:, 4], kind="stable")[:max_dets]]
+    kpts = dets[:, 6:]
+    dets = dets[:, :6]
     width, height = int(rec.width), int(rec.height)
     if width <= 0 or height <= 0:  # the dataset did not say: read it from the header
         from studio.io.images import read_image_size
 
         width, height = read_image_size(rec.path)
-    return {"id": int(rec.image_id), "path": os.path.abspath(rec.path), "width": width, "height": height,
-            "gt": np.round(np.column_stack([boxes, classes]), 2).tolist(),
-            "dets": np.column_stack([np.round(dets[:, :4], 2), np.round(dets[:, 4], 4), dets[:, 5]]).tolist()}
+    entry = {"id": int(rec.image_id), "path": os.path.abspath(rec.path), "width": width, "height": height,
+             "gt": np.round(np.column_stack([boxes, classes]), 2).tolist(),
+             "dets": np.column_stack([np.round(dets[:, :4], 2), np.round(dets[:, 4], 4),
+                                      dets[:, 5]]).tolist()}
+    if pose:
+        gt_kpts = np.zeros((len(boxes), 0)) if rec.keypoints is None else \
+            np.asarray(rec.keypoints, dtype=np.float64)[~crowd].reshape(len(boxes), -1)
+        entry["gt_kpts"] = np.round(gt_kpts, 2).tolist()
+        entry["det_kpts"] = np.round(kpts, 3).tolist()
+    return entry
 
 
 def _plain(a: np.ndarray, digits: int = 5) -> list:
@@ -190,9 +214,10 @@ def _review(doc: dict[str, Any]) -> Review:
     if len(per_class) != nc:
         raise ValueError(f"per_class has {len(per_class)} rows for {nc} classes")
     images = [_image(entry, nc) for entry in doc["images"]]
+    skeleton = tuple((int(a), int(b)) for a, b in doc.get("skeleton", ()))
     return Review(names, images, float(doc["map50"]), float(doc["map"]), per_class, recall_points, pr,
                   confidence, p, r, f1, float(doc["best_conf"]), float(doc.get("precision", 0.0)),
-                  float(doc.get("recall", 0.0)))
+                  float(doc.get("recall", 0.0)), skeleton)
 
 
 def _image(entry: dict[str, Any], nc: int) -> ReviewImage:
@@ -202,7 +227,21 @@ def _image(entry: dict[str, Any], nc: int) -> ReviewImage:
         if len(classes) and (classes.min() < 0 or classes.max() >= nc):
             raise ValueError(f"image {entry['id']}: a {what} class index is outside 0..{nc - 1}")
     return ReviewImage(int(entry["id"]), str(entry["path"]), int(entry["width"]), int(entry["height"]),
-                       gt[:, :4].copy(), gt[:, 4].astype(np.int64), dets)
+                       gt[:, :4].copy(), gt[:, 4].astype(np.int64), dets,
+                       _keypoints(entry.get("gt_kpts"), len(gt), "gt_kpts"),
+                       _keypoints(entry.get("det_kpts"), len(dets), "det_kpts"))
+
+
+def _keypoints(value: Any, rows: int, name: str) -> np.ndarray | None:
+    """(rows, K, 3) of a pose review's keypoint rows (None when the file has none)."""
+    if value is None:
+        return None
+    if not rows:
+        return np.zeros((0, 0, 3))
+    a = np.asarray(value, dtype=np.float64).reshape(rows, -1)
+    if a.shape[1] % 3:
+        raise ValueError(f"{name} rows have {a.shape[1]} values, not 3 per keypoint")
+    return a.reshape(rows, -1, 3)
 
 
 def _array(value: Any, shape: tuple[int | None, ...], name: str) -> np.ndarray:

@@ -203,3 +203,38 @@ def test_runs_without_a_review_say_why_and_list_plots(qtbot, panel, run, tmp_pat
 
 def test_gallery_colours_are_distinct() -> None:
     assert len({QColor(c).name() for c in (TP_COLOR, FP_COLOR, MISSED_COLOR)}) == 3
+
+
+def test_gallery_draws_a_pose_runs_keypoints_and_skeleton(qtbot) -> None:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+
+    from app.panels.results_gallery import paint_keypoints
+    from studio.evaluation.review import ImageMatch, ReviewImage
+
+    empty = np.zeros(0, np.int64)
+    img = ReviewImage(1, "/x.png", 100, 100, np.array([[0, 0, 50, 50], [60, 60, 90, 90]], float),
+                      np.array([0, 0]), np.array([[0, 0, 50, 50, 0.9, 0]], float),
+                      gt_kpts=np.array([[[10, 10, 2], [40, 10, 2]], [[70, 70, 2], [80, 85, 0]]], float),
+                      det_kpts=np.array([[[10, 10, 0.9], [40, 40, 0.2]]], float))
+    match = ImageMatch(np.array([0]), empty, np.array([1]))  # the det is a TP; object 1 was missed
+    canvas = QImage(100, 100, QImage.Format.Format_RGB32)
+    canvas.fill(QColor("#000000"))
+    painter = QPainter(canvas)
+    paint_keypoints(painter, img, match, QRectF(0, 0, 100, 100), ((1, 2),))
+    painter.end()
+
+    def colour(x: int, y: int) -> int:
+        return canvas.pixel(x, y) & 0xFFFFFF
+
+    assert colour(10, 10) == TP_COLOR.rgb() & 0xFFFFFF      # a sure keypoint of the found object
+    assert colour(40, 40) == 0 and colour(25, 25) == 0       # an unsure one: no point, no edge to it
+    assert colour(70, 70) == MISSED_COLOR.rgb() & 0xFFFFFF   # a labelled point of the missed object
+    assert colour(80, 85) == 0                               # its unlabelled point (v = 0) is not drawn
+    img_with_edge = ReviewImage(1, "/x.png", 100, 100, img.gt_boxes, img.gt_classes, img.dets,
+                                gt_kpts=img.gt_kpts, det_kpts=np.array([[[10, 10, 0.9], [40, 10, 0.8]]]))
+    canvas.fill(QColor("#000000"))
+    painter = QPainter(canvas)
+    paint_keypoints(painter, img_with_edge, match, QRectF(0, 0, 100, 100), ((1, 2),))
+    painter.end()
+    assert colour(25, 10) == TP_COLOR.rgb() & 0xFFFFFF      # the edge between two sure points

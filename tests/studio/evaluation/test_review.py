@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from studio.data.pose_info import PoseInfo
 from studio.data.records import ImageRecord
 from studio.engine.data_source import TrainingData
 from studio.evaluation.coco_map import evaluate_detections
@@ -154,6 +155,27 @@ def test_write_then_load_round_trip(tmp_path) -> None:
     assert second.gt_classes.tolist() == [1] and second.dets.shape == (1, 6)  # crowd and keypoints dropped
     assert third.gt_boxes.shape == (0, 4) and third.dets.shape == (0, 6)
     assert match_image(first, 0.25).errors == 0
+
+
+def test_a_pose_review_keeps_the_keypoints_of_ground_truth_and_detections(tmp_path) -> None:
+    gt_kpts = np.array([[[10, 20, 2], [30, 40, 1]], [[0, 0, 0], [250, 260, 2]]], np.float32)
+    val = [ImageRecord(1, str(tmp_path / "a.png"), 640, 480, np.asarray([A, B], np.float32),
+                       np.asarray([0, 1], np.int64), np.zeros(2, bool), keypoints=gt_kpts)]
+    predictions = {1: np.array([[*det(B, 0.4, 1), 248, 262, 0.9, 5, 6, 0.1],
+                                [*det(A, 0.8, 0), 11, 21, 0.95, 31, 41, 0.7]])}
+    pose = PoseInfo(2, (1, 0), ((1, 2),), ("left", "right"), None)
+    data = TrainingData([], val, ["cat", "dog"], [3, 7], [], pose)
+    detail = evaluate_detections(data.val, boxes_only(predictions), data.class_ids, data.names)
+    r = load_review(write_review(tmp_path / REVIEW_FILE, data, predictions, detail, skeleton=[(1, 2)]))
+    assert r.skeleton == ((1, 2),)
+    (img,) = r.images
+    assert img.dets[:, 4].tolist() == [0.8, 0.4]  # best first, keypoints follow their detection
+    assert img.det_kpts.shape == (2, 2, 3) and img.det_kpts[0].tolist() == [[11, 21, 0.95], [31, 41, 0.7]]
+    assert img.det_kpts[1, 0].tolist() == [248, 262, 0.9]
+    assert img.gt_kpts.tolist() == gt_kpts.tolist()
+    no_pose = TrainingData([], val, ["cat", "dog"], [3, 7], [])
+    plain = load_review(write_review(tmp_path / "plain.json", no_pose, predictions, detail))
+    assert plain.skeleton == () and plain.images[0].det_kpts is None and plain.images[0].gt_kpts is None
 
 
 def test_nan_is_written_as_null_and_read_back(tmp_path) -> None:
