@@ -3,7 +3,7 @@
 on the val images (pycocotools, as every run reports them) and the wall time of the run.
 
     python bench/bench_accuracy.py [--variants elan-pan repvgg-fpn] [--epochs 30] [--imgsz 320] [--int8]
-                                   [--val-images 200]
+                                   [--val-images 200] [--bf16] [--seed 0]
 
 A variant is BACKBONE-NECK. Each runs in this process, one after the other. Prints a table and one JSON line.
 """
@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=64)
     parser.add_argument("--val-images", type=int, default=16)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--bf16", action="store_true", help="train in bfloat16 (a CPU with native bf16)")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (the data stays the same)")
     parser.add_argument("--int8", action="store_true",
                         help="also validate best.pt's float32 export and its int8 quantization")
     args = parser.parse_args()
@@ -46,7 +48,8 @@ def main() -> None:
     from studio.jobs.train_job import run_training
     from studio.shapes import make_shapes
 
-    figures: dict[str, float | str] = {"model": args.model, "epochs": args.epochs, "imgsz": args.imgsz}
+    figures: dict[str, float | str] = {"model": args.model, "epochs": args.epochs, "imgsz": args.imgsz,
+                                       "bf16": args.bf16, "seed": args.seed}
     with tempfile.TemporaryDirectory() as tmp:
         data = make_shapes(Path(tmp) / "shapes", num_images=args.train_images, size=args.imgsz,
                            max_objects=6, val_images=args.val_images, seed=1)
@@ -54,7 +57,8 @@ def main() -> None:
             backbone, neck = variant.split("-")
             cfg = TrainConfig(data=str(data), imgsz=args.imgsz, batch=args.batch, epochs=args.epochs,
                               model=args.model, backbone=backbone, neck=neck, device="cpu",
-                              project=str(Path(tmp) / "runs"), name=variant, export=False)
+                              project=str(Path(tmp) / "runs"), name=variant, export=False,
+                              bf16=args.bf16, seed=args.seed)
             start = time.perf_counter()
             outcome = run_training(cfg, bar=False)
             figures[f"{variant} minutes"] = (time.perf_counter() - start) / 60

@@ -7,7 +7,7 @@ For reference (issue 4): the most used YOLO trainer (YOLOv8n, imgsz 320, batch 1
 generated stick figures (7 keypoints) instead.
 
     python bench/bench_train.py [--imgsz 320 640] [--batch 16] [--steps 12] [--model n]
-        [--backbone elan] [--neck pan] [--device cpu]
+        [--backbone elan] [--neck pan] [--device cpu] [--task pose] [--bf16]
 
 Each size runs in a fresh process (peak RSS is that run's own). Prints a table and one JSON line.
 """
@@ -30,12 +30,12 @@ import json, resource, sys, time
 import torch
 from studio.engine.config import TrainConfig
 from studio.jobs.train_job import run_training
-data, imgsz, batch, steps, model, device, backbone, neck, workers, task = sys.argv[1:11]
+data, imgsz, batch, steps, model, device, backbone, neck, workers, task, bf16 = sys.argv[1:12]
 imgsz, batch, steps, workers = int(imgsz), int(batch), int(steps), int(workers)
 stamps = []
 cfg = TrainConfig(task=task, data=data, imgsz=imgsz, batch=batch, epochs=1000, model=model, device=device,
-                  backbone=backbone, neck=neck, workers=workers, project=sys.argv[11], max_steps=steps,
-                  export=False)
+                  backbone=backbone, neck=neck, workers=workers, project=sys.argv[12], max_steps=steps,
+                  export=False, bf16=bf16 == "1")
 run_training(cfg, bar=False, on_step=lambda step, parts: stamps.append(time.perf_counter()))
 warm = 2  # the first steps pay for lazy initialisation and worker start-up
 rate = (len(stamps) - 1 - warm) * batch / (stamps[-1] - stamps[warm])
@@ -55,13 +55,15 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--task", default="detect", choices=["detect", "pose"])
+    parser.add_argument("--bf16", action="store_true", help="train in bfloat16 (a CPU with native bf16)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from studio.pose_shapes import make_stick_figures
     from studio.shapes import make_shapes
 
     figures: dict[str, float | str] = {"model": f"{args.model}-{args.backbone}-{args.neck}",
-                                       "task": args.task, "batch": args.batch, "device": args.device}
+                                       "task": args.task, "batch": args.batch, "device": args.device,
+                                       "bf16": args.bf16}
     with tempfile.TemporaryDirectory() as tmp:
         for imgsz in args.imgsz:
             images = args.batch * (args.steps + 1)
@@ -71,7 +73,7 @@ def main() -> None:
                             val_images=8)
             out = subprocess.run([sys.executable, "-c", ONE_RUN, str(data), str(imgsz), str(args.batch),
                                   str(args.steps), args.model, args.device, args.backbone, args.neck,
-                                  str(args.workers), args.task,
+                                  str(args.workers), args.task, "1" if args.bf16 else "0",
                                   str(Path(tmp) / "runs")],
                                  cwd=REPO, check=True, capture_output=True, text=True)
             result = json.loads(out.stdout.strip().splitlines()[-1])

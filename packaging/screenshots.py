@@ -81,8 +81,12 @@ def _training(app, window, out: Path, epochs: int, timeout_s: float = 600.0) -> 
     dialog = TrainDialog(window.session, window, launcher=window.launcher, on_started=window.jobs.add_run)
     dialog.show()
     _settle(app, 0.5)
-    shots = [out / "train_dialog.png"]
+    shots = [out / "train_dialog.png", out / "train_dialog_advanced.png"]
     dialog.grab().save(str(shots[0]))
+    dialog.advanced_toggle.setChecked(True)
+    _settle(app, 0.3)
+    dialog.grab().save(str(shots[1]))
+    dialog.advanced_toggle.setChecked(False)
     dialog.epochs.setValue(epochs)  # tiny, so the script stays quick on a CPU
     dialog.imgsz.setValue(128)
     dialog.batch.setValue(4)

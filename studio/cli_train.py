@@ -42,7 +42,9 @@ FLAGS = {
     "--deterministic": ("deterministic", "bit-reproducible kernels (slower)"),
     "--cache": ("cache", "keep decoded images in RAM"),
     "--no-ema": ("ema", "do not average weights (EMA is on by default)"),
-    "--no-amp": ("amp", "no mixed precision on CUDA"),
+    "--no-amp": ("amp", "no mixed precision on CUDA (train in float32)"),
+    "--bf16": ("bf16", "on a CPU that computes bfloat16 natively (AVX512-BF16 / AMX): train detect and pose "
+                       "models in bfloat16, about 1.4x faster; mAP may come out a little lower (README)"),
     "--no-export": ("export", "do not export model.onnx at the end"),
 }
 NEGATED = {"ema", "amp", "export"}
@@ -64,7 +66,7 @@ TASK_HELP = {
     "denoise": "train a RAW denoiser (NAFNet-style UNet on packed Bayer data)",
 }
 # options a denoiser has no use for (detector data, architecture and augmentation)
-DETECTOR_ONLY = {"--images", "--backbone", "--neck", "--assigner", "--max-size", "--no-ema"}
+DETECTOR_ONLY = {"--images", "--backbone", "--neck", "--assigner", "--max-size", "--no-ema", "--bf16"}
 # tern train denoise: option -> (TrainConfig.denoise field, type, help)
 DENOISE_OPTIONS = {
     "--noisy": ("noisy", str, "folder of noisy RAWs, paired with --clean by file name (default: synthetic "

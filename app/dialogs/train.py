@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -126,6 +127,7 @@ class TrainDialog(QDialog):
         self.patience.setSpecialValueText("never stop early")
         self.seed = make_spin(self, 0, 2**31 - 1)
         self.workers = make_spin(self, 0, 64)
+        self.bf16 = QCheckBox("bfloat16 on this CPU (about 1.4x faster; mAP may be a little lower)", self)
         self.advanced_toggle = QToolButton(self)
         self.advanced_toggle.setText("Advanced")
         self.advanced_toggle.setCheckable(True)
@@ -168,7 +170,8 @@ class TrainDialog(QDialog):
         advanced = QFormLayout(self.advanced)
         for label, widget in (("Batch:", self.batch), ("Initial learning rate:", self.lr0),
                               ("Optimizer:", self.optimizer), ("Patience (epochs):", self.patience),
-                              ("Seed:", self.seed), ("Loader workers:", self.workers)):
+                              ("Seed:", self.seed), ("Loader workers:", self.workers),
+                              ("Precision:", self.bf16)):
             advanced.addRow(label, widget)
         self.advanced.setVisible(False)
         layout.addWidget(self.advanced)
@@ -251,6 +254,19 @@ class TrainDialog(QDialog):
         self.workers.setValue(values["workers"])
         self.optimizer.setCurrentIndex(max(self.optimizer.findData(values["optimizer"]), 0))
         self.lr0.setValue(0.0)
+        self._show_bf16(task, arch)
+
+    def _show_bf16(self, task: str, arch: str) -> None:
+        """bfloat16 is offered for one-stage detect and pose runs on a CPU that computes it natively."""
+        from studio.engine.precision import cpu_has_native_bf16
+
+        why = ("this CPU has no native bfloat16 (AVX512-BF16 or AMX)" if not cpu_has_native_bf16()
+               else "denoisers train in float32" if task == "denoise"
+               else "Faster R-CNN trains in float32" if arch == "faster_rcnn" else "")
+        self.bf16.setEnabled(not why)
+        self.bf16.setToolTip(why or "--bf16: convolutions in bfloat16 on the CPU; GPUs use float16 anyway")
+        if why:
+            self.bf16.setChecked(False)
 
     def _show_split(self) -> None:
         fraction = self.val_fraction.value()
@@ -285,7 +301,8 @@ class TrainDialog(QDialog):
         optimizer = self.optimizer.currentData()
         opts["optimizer"] = None if optimizer == "auto" else optimizer
         opts["lr0"] = self.lr0.value() or None
-        opts.update(patience=self.patience.value(), seed=self.seed.value(), workers=self.workers.value())
+        opts.update(patience=self.patience.value(), seed=self.seed.value(), workers=self.workers.value(),
+                    bf16=self.bf16.isEnabled() and self.bf16.isChecked())
         return {k: v for k, v in opts.items() if v is not None and v is not False}
 
     def problem(self) -> str:

@@ -66,6 +66,7 @@ class TrainConfig:
     lr_steps: tuple[float, ...] = ()  # step schedule: lr x0.1 after each of these fractions of the run
     ema: bool = True                # keep an exponential moving average of the weights
     amp: bool = True                # mixed precision on CUDA (fp32 again when the loss turns non-finite)
+    bf16: bool = False              # CPU: train in bfloat16 where the CPU computes it natively (precision.py)
     grad_clip: float = 10.0         # max gradient norm
     seed: int = 0                   # data order and augmentation seed
     deterministic: bool = False     # bit-reproducible kernels (slower)

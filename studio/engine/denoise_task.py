@@ -23,6 +23,7 @@ MIN_VAL_IMAGES = 5  # fewer images than this: validate on fixed crops of the tra
 
 class DenoiseTask:
     name = "denoise"
+    cpu_bf16 = False  # a denoiser's output needs float32's precision (bfloat16 would cap PSNR near 48 dB)
     collate = staticmethod(collate_denoise)
 
     def __init__(self, cfg: TrainConfig) -> None:

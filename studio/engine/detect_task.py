@@ -29,6 +29,7 @@ def fitness(metrics: dict[str, float]) -> float:
 class DetectTask:
     name = "detect"
     loss_names = LOSS_NAMES
+    cpu_bf16 = True  # --bf16 trains it in bfloat16 on a CPU that computes it (studio.engine.precision)
     collate = staticmethod(collate)
 
     def __init__(self, cfg: TrainConfig) -> None:

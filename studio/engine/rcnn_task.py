@@ -18,6 +18,7 @@ LOSS_NAMES = tuple(f"train/{part}_loss" for part in PART_NAMES)
 
 class RCNNDetectTask(DetectTask):
     loss_names = LOSS_NAMES
+    cpu_bf16 = False  # not measured for the two-stage detector: float32 on CPUs
 
     def build_model(self) -> nn.Module:
         return build_detector(self.model_config())

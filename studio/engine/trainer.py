@@ -21,6 +21,7 @@ from studio.engine.config import TrainConfig
 from studio.engine.device import select_device
 from studio.engine.ema import ModelEMA, unwrap
 from studio.engine.optim import build_optimizer, set_lr
+from studio.engine.precision import autocast_dtype, bf16_refusal, describe
 from studio.engine.progress import ProgressReporter
 from studio.engine.results import ResultsTable
 from studio.engine.run_sampler import RunSampler
@@ -74,8 +75,15 @@ class Trainer:
                                        collate_fn=self.task.collate)
         self.steps_per_epoch = math.ceil(self.sampler.per_rank / self.batch_per_rank)
         self.optimizer = build_optimizer(self.model, cfg, self.steps_per_epoch * cfg.epochs)
-        self.use_amp = cfg.amp and self.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.amp_dtype = autocast_dtype(self.device, cfg.amp, cpu_bf16=cfg.bf16 and self.task.cpu_bf16)
+        if cfg.bf16 and self.device.type == "cpu" and self.amp_dtype is None:
+            self.events.log("--bf16: " + bf16_refusal(cfg.amp, self.task.cpu_bf16) + "; training in float32",
+                            "warning")
+        self.use_amp = self.amp_dtype is not None
+        # loss scaling is for float16 only: bfloat16 has float32's range
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        if self.use_amp:
+            self.events.log(f"training in {describe(self.amp_dtype)} on {self.device.type}")
         self.ema = ModelEMA(self.model) if cfg.ema else None
         self.results = ResultsTable(self.run / "results.csv")
         if self.resume is not None:
@@ -145,7 +153,7 @@ class Trainer:
         s, cfg = self.state, self.cfg
         set_lr(self.optimizer, s.global_step, self.steps_per_epoch, cfg)
         images, targets = self.task.batch_inputs(batch, self.device)
-        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
             loss, parts = self.criterion(self.task.forward(self.model, images, targets), targets)
         if not torch.isfinite(loss):
             self._non_finite(epoch)

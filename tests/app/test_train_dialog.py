@@ -163,6 +163,24 @@ def test_options_map_the_fields_to_train_flags(dialog_for, demo):
                                 "lr0": 0.005, "patience": 0, "seed": 3, "workers": 0}
 
 
+def test_bfloat16_is_offered_where_the_cpu_computes_it(dialog_for, demo, monkeypatch):
+    from studio.engine import precision
+
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    dialog, _, _ = dialog_for(demo)
+    _select(dialog.task, "detect")
+    assert dialog.bf16.isEnabled() and not dialog.bf16.isChecked()
+    dialog.bf16.setChecked(True)
+    assert dialog.options()["bf16"] is True  # -> --bf16
+    _select(dialog.arch, "faster_rcnn")
+    assert not dialog.bf16.isEnabled() and "float32" in dialog.bf16.toolTip()
+    assert "bf16" not in dialog.options()
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    _select(dialog.arch, "yolo")
+    assert not dialog.bf16.isEnabled() and "no native bfloat16" in dialog.bf16.toolTip()
+    assert "bf16" not in dialog.options()
+
+
 def test_advanced_is_folded_until_asked_for(dialog_for, demo):
     dialog, _, _ = dialog_for(demo)
     dialog.show()
