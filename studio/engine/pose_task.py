@@ -49,10 +49,9 @@ class PoseTask(DetectTask):
         return replace(super().model_config(), num_keypoints=self.pose.num_keypoints)
 
     def sigmas(self) -> tuple[float, ...]:
-        from studio.evaluation.coco_oks import keypoint_sigmas
+        from studio.evaluation.coco_oks import pose_sigmas
 
-        pose = self.pose
-        return tuple(float(s) for s in keypoint_sigmas(pose.num_keypoints, pose.keypoint_names, pose.sigmas))
+        return pose_sigmas(self.pose)
 
     def build_criterion(self, model: nn.Module):
         from studio.models.losses.pose import PoseLoss

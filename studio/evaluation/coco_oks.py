@@ -42,6 +42,7 @@ from studio.evaluation.coco_map import (
 from studio.evaluation.pr_curves import pr_curves
 
 if TYPE_CHECKING:
+    from studio.data.pose_info import PoseInfo
     from studio.data.records import ImageRecord
 
 # COCO-17 person keypoint sigmas (pycocotools ``Params.setKpParams``), in COCO-17 keypoint order
@@ -95,6 +96,11 @@ def keypoint_sigmas(num_keypoints: int, names: Sequence[str] = (),
     if num_keypoints == len(COCO17_SIGMAS) and normalised in ((), COCO17_NAMES):
         return np.asarray(COCO17_SIGMAS, dtype=np.float64)
     return np.full(num_keypoints, DEFAULT_SIGMA, dtype=np.float64)
+
+
+def pose_sigmas(pose: PoseInfo) -> tuple[float, ...]:
+    """The OKS sigmas a pose dataset trains and evaluates with (``keypoint_sigmas`` of its keypoints)."""
+    return tuple(float(s) for s in keypoint_sigmas(pose.num_keypoints, pose.keypoint_names, pose.sigmas))
 
 
 def coco_keypoint_ground_truth(records: Sequence[ImageRecord], class_ids: Sequence[int],

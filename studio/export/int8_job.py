@@ -81,12 +81,10 @@ def export_maps(onnx_path: Path, data) -> dict[str, float]:
                                 data.names)
     maps = {"mAP50-95": boxes.map, "mAP50": boxes.map50}
     if detector.num_keypoints and data.pose is not None:
-        from studio.evaluation.coco_oks import evaluate_keypoints, keypoint_sigmas
+        from studio.evaluation.coco_oks import evaluate_keypoints, pose_sigmas
 
-        pose = data.pose
-        sigmas = keypoint_sigmas(pose.num_keypoints, pose.keypoint_names, pose.sigmas)
         maps["keypoint mAP50-95"] = evaluate_keypoints(data.val, predictions, data.class_ids, data.names,
-                                                       sigmas).map
+                                                       pose_sigmas(data.pose)).map
     return maps
 
 

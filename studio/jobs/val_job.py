@@ -63,8 +63,10 @@ def _val(opts: ValOptions, run: Path, events: EventWriter) -> ValOutcome:
     plots = run / "plots" if opts.plots else None
     if pose:
         from studio.engine.validate_pose import format_keypoint_line, validate_pose
+        from studio.evaluation.coco_oks import pose_sigmas
 
-        sigmas = meta.kpt_sigmas or _data_sigmas(data)
+        # an export made before exports carried sigmas: the ones training picks for this data
+        sigmas = meta.kpt_sigmas or (pose_sigmas(data.pose) if data.pose is not None else ())
         result = validate_pose(model.to(device), loader, data, sigmas, device, plots=plots)
         detail, extra = result.boxes, [format_keypoint_line(result.keypoints)]
     else:
@@ -95,16 +97,6 @@ def _load(weights: str):
     from studio.engine.checkpoint import load_checkpoint, model_from_checkpoint
 
     return model_from_checkpoint(load_checkpoint(weights))
-
-
-def _data_sigmas(data: TrainingData) -> tuple[float, ...]:
-    """The OKS sigmas training picks for ``data`` (an export made before exports carried them)."""
-    from studio.evaluation.coco_oks import keypoint_sigmas
-
-    pose = data.pose
-    if pose is None:
-        return ()
-    return tuple(float(s) for s in keypoint_sigmas(pose.num_keypoints, pose.keypoint_names, pose.sigmas))
 
 
 def _check_keypoints(opts: ValOptions, data: TrainingData, num_keypoints: int) -> None:
