@@ -258,11 +258,11 @@ class TrainDialog(QDialog):
 
     def _show_bf16(self, task: str, arch: str) -> None:
         """bfloat16 is offered for one-stage detect and pose runs on a CPU that computes it natively."""
-        from studio.engine.precision import cpu_has_native_bf16
+        from studio.engine.precision import bf16_problem
+        from studio.jobs.tasks import TASKS
 
-        why = ("this CPU has no native bfloat16 (AVX512-BF16 or AMX)" if not cpu_has_native_bf16()
-               else "denoisers train in float32" if task == "denoise"
-               else "Faster R-CNN trains in float32" if arch == "faster_rcnn" else "")
+        task_class = TASKS.get(task, {}).get(arch)
+        why = bf16_problem(task_class is not None and task_class.cpu_bf16)
         self.bf16.setEnabled(not why)
         self.bf16.setToolTip(why or "--bf16: convolutions in bfloat16 on the CPU; GPUs use float16 anyway")
         if why:

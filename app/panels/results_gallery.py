@@ -212,7 +212,7 @@ def paint_keypoints(painter: QPainter, img: ReviewImage, match: ImageMatch, targ
         painter.setPen(pen)
         painter.setBrush(color)
         for points in objects:
-            shown = points[:, 2] > threshold if threshold else points[:, 2] > 0
+            shown = points[:, 2] > threshold
             xy = [(target.left() + x * sx, target.top() + y * sy) for x, y in points[:, :2].tolist()]
             for a, b in skeleton:
                 if 0 < a <= len(xy) and 0 < b <= len(xy) and shown[a - 1] and shown[b - 1]:

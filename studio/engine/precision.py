@@ -45,13 +45,16 @@ def cpu_has_native_bf16() -> bool:
     return any(flag in flags for flag in NATIVE_BF16_FLAGS)
 
 
-def bf16_refusal(amp: bool, task_allows: bool) -> str:
-    """Why ``--bf16`` does not train in bfloat16 on this CPU."""
+def bf16_problem(task_allows: bool, amp: bool = True) -> str:
+    """Why ``--bf16`` cannot train in bfloat16 on this CPU ('' when it can). task_allows: the task's
+    ``cpu_bf16``."""
     if not amp:
         return "--no-amp turns mixed precision off"
     if not task_allows:
-        return "this task trains in float32 on CPUs"
-    return "this CPU has no native bfloat16 (AVX512-BF16 or AMX) and emulating it is slower"
+        return "this model trains in float32 on CPUs"
+    if not cpu_has_native_bf16():
+        return "this CPU has no native bfloat16 (AVX512-BF16 or AMX) and emulating it is slower"
+    return ""
 
 
 def describe(dtype: torch.dtype | None) -> str:

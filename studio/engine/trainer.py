@@ -21,7 +21,7 @@ from studio.engine.config import TrainConfig
 from studio.engine.device import select_device
 from studio.engine.ema import ModelEMA, unwrap
 from studio.engine.optim import build_optimizer, set_lr
-from studio.engine.precision import autocast_dtype, bf16_refusal, describe
+from studio.engine.precision import autocast_dtype, bf16_problem, describe
 from studio.engine.progress import ProgressReporter
 from studio.engine.results import ResultsTable
 from studio.engine.run_sampler import RunSampler
@@ -77,7 +77,7 @@ class Trainer:
         self.optimizer = build_optimizer(self.model, cfg, self.steps_per_epoch * cfg.epochs)
         self.amp_dtype = autocast_dtype(self.device, cfg.amp, cpu_bf16=cfg.bf16 and self.task.cpu_bf16)
         if cfg.bf16 and self.device.type == "cpu" and self.amp_dtype is None:
-            self.events.log("--bf16: " + bf16_refusal(cfg.amp, self.task.cpu_bf16) + "; training in float32",
+            self.events.log(f"--bf16: {bf16_problem(self.task.cpu_bf16, cfg.amp)}; training in float32",
                             "warning")
         self.use_amp = self.amp_dtype is not None
         # loss scaling is for float16 only: bfloat16 has float32's range

@@ -27,31 +27,31 @@ def export_int8(float_path: Path, train_config: dict[str, Any], calib: str = "",
     training config (where its data is); ``calib``: an image, folder or dataset to calibrate on instead."""
     from studio.inference.sources import list_source
 
+    try:
+        data, problem = _training_data(train_config, "calibrate on"), ""
+    except ExportError as exc:
+        if not calib:
+            raise
+        data, problem = None, str(exc)
     if calib:
         paths, where = [p for _, p in list_source(calib)], calib
     else:
-        data = _training_data(train_config, "calibrate on")
         paths, where = [r.path for r in data.train], f"the training images of {train_config.get('data')}"
     images, skipped = _read(_spread(paths, count))
     out = quantize_export(float_path, int8_path(float_path), images)
     lines = [f"exported {out} (int8, calibrated on {len(images)} images of {where})"]
     if skipped:
         lines.append(f"{len(skipped)} calibration images could not be read (first: {skipped[0]})")
-    if train_config.get("data"):
-        lines.append(compare_on_val(float_path, out, train_config))
+    lines.append(compare_on_val(float_path, out, data) if data is not None
+                 else f"int8 accuracy not compared: {problem}")
     return out, lines
 
 
-def compare_on_val(float_path: Path, int8_file: Path, train_config: dict[str, Any],
-                   limit: int = COMPARE_IMAGES) -> str:
-    """"int8 vs float32 on N val images: mAP50-95 a (float32 b), mAP50 c (d)", measured exactly as
-    ``tern val`` measures (or why it could not be measured)."""
+def compare_on_val(float_path: Path, int8_file: Path, data, limit: int = COMPARE_IMAGES) -> str:
+    """"int8 vs float32 on N val images: mAP50-95 a (float32 b), mAP50 c (d)" on the first ``limit`` val
+    images of ``data`` (TrainingData), measured exactly as ``tern val`` measures."""
     from dataclasses import replace
 
-    try:
-        data = _training_data(train_config, "compare on")
-    except (DatasetFormatError, ExportError) as exc:
-        return f"int8 accuracy not compared: {exc}"
     data = replace(data, val=data.val[:limit])
     if not data.val:
         return "int8 accuracy not compared: the data has no val images"

@@ -3,8 +3,9 @@ int8 per output channel, activations uint8 with ranges calibrated (entropy metho
 training data, in onnxruntime's QOperator form (QLinearConv and friends, which its CPU provider runs with
 VNNI / dot-product instructions where the CPU has them).
 
-Kept in float32, because quantizing them cost accuracy when measured (bench/bench_int8.py): the first
-convolution (it sees raw pixels), the last convolution of every head branch (the logits: scores and box
+Kept in float32, because quantizing them cost accuracy when measured (on held-out val images, with
+``tern val`` of each variant; the chosen one: bench/bench_accuracy.py --int8): the first convolution (it sees
+raw pixels), the last convolution of every head branch (the logits: scores and box
 distributions that the evaluation thresholds) and everything after the network (DFL softmax, box and
 keypoint decode). The file keeps the float export's metadata, adds ``"int8": "true"`` and the number of
 calibration images, and runs with ``OnnxPredictor`` like any export."""
@@ -22,6 +23,7 @@ import numpy as np
 
 from studio.errors import ExportError
 from studio.export.onnx import set_metadata
+from studio.inference.preprocess import letterbox_batch
 from studio.utils.atomic import atomic_write_bytes
 
 CALIBRATION_IMAGES = 64  # the default count: stable activation ranges in seconds of CPU time
@@ -128,8 +130,6 @@ class _Calibration:
         self._images, self._imgsz, self._next = images, imgsz, 0
 
     def get_next(self) -> dict[str, np.ndarray] | None:
-        from studio.inference.preprocess import letterbox_batch
-
         if self._next >= len(self._images):
             return None
         image = self._images[self._next]
@@ -139,9 +139,3 @@ class _Calibration:
     def rewind(self) -> None:
         self._next = 0
 
-
-def precision(meta: dict[str, str]) -> str:
-    """"int8", "float16" or "float32": what an export's metadata says it computes in."""
-    if meta.get("int8") == "true":
-        return "int8"
-    return "float16" if meta.get("half") == "true" else "float32"

@@ -13,6 +13,7 @@ from studio.engine.checkpoint import CheckpointMeta
 from studio.errors import CheckpointError
 from studio.inference.predictor import OnnxPredictor
 from studio.models.config import ModelConfig
+from studio.models.detectors.one_stage import VAL_SETTINGS
 from studio.models.postprocess import Postprocess
 
 
@@ -24,8 +25,7 @@ class OnnxDetector:
         self.predictor = OnnxPredictor(onnx_path, providers=None)
         self.num_keypoints = self.predictor.num_keypoints
         self.nc = len(self.predictor.names)
-        # the one-stage detector's validation settings (``Detector.val_settings``)
-        self.val_settings = {"conf": 0.001, "iou": 0.7, "max_det": 300}
+        self.val_settings = dict(VAL_SETTINGS)  # the one-stage detector's
 
     def eval(self) -> OnnxDetector:
         return self

@@ -6,6 +6,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+# what validation passes to ``predict``: every (box, class) above 0.001 (mAP needs the low scores)
+VAL_SETTINGS = {"conf": 0.001, "iou": 0.7, "max_det": 300}
+
 
 class Detector(nn.Module):
     """``forward(images (B, 3, H, W) float RGB in [0, 1], H and W multiples of 32)`` -> list, one per
@@ -24,8 +27,7 @@ class Detector(nn.Module):
         self.reg_max: int = head.reg_max
         self.strides: tuple[int, ...] = tuple(head.strides)
         self.num_keypoints: int = getattr(head, "num_keypoints", 0)
-        # what validation passes to ``predict``: every (box, class) above 0.001 (mAP needs the low scores)
-        self.val_settings = {"conf": 0.001, "iou": 0.7, "max_det": 300}
+        self.val_settings = dict(VAL_SETTINGS)
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         return self.head(self.neck(self.backbone(images)))
