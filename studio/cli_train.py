@@ -98,6 +98,9 @@ def _task_parser(p: argparse.ArgumentParser, task: str) -> None:
         p.add_argument("--clean", dest="data", type=str, default=None, help="folder of clean RAW files")
         for flag, (dest, kind, text) in DENOISE_OPTIONS.items():
             p.add_argument(flag, dest=f"denoise_{dest}", type=kind, default=None, help=text)
+        p.add_argument("--rgb", dest="denoise_rgb", action="store_const", const=True, default=None,
+                       help="also train on the sRGB photos (JPEG, PNG, ...) of the --clean folder, "
+                            "unprocessed to RAW: varied scenes when you have few RAW files")
         p.add_argument("--no-ksigma", dest="denoise_ksigma", action="store_const", const=False, default=None,
                        help="feed the network plain [0, 1] data instead of the k-sigma transform")
     p.add_argument("--config", type=Path, help="a config.yaml (e.g. an earlier run's); options override it")

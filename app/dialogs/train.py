@@ -103,6 +103,9 @@ class TrainDialog(QDialog):
         self.noisy = FolderField(self, "Folder of noisy RAW files", "optional (empty: synthetic noise)")
         self.noisy.setToolTip("Noisy RAWs paired with the clean ones by file name; without them the "
                               "denoiser learns from synthetic noise added to the clean files")
+        self.rgb = QCheckBox("Also learn from the folder's photos (JPEG, PNG, ...), unprocessed to RAW", self)
+        self.rgb.setToolTip("Varied scenes when you have few RAW files: each photo is turned back into a "
+                            "Bayer mosaic of a random camera (Brooks et al. 2019) and gets synthetic noise")
         self.arch, self.backbone, self.neck = make_combo(self, ()), make_combo(self, ()), make_combo(self, ())
         self.model_size = make_combo(self, ())
         self.epochs = make_spin(self, 1, 10_000)
@@ -149,6 +152,7 @@ class TrainDialog(QDialog):
         data.addRow("Val fraction:", self.val_fraction)
         data.addRow("Clean RAW folder:", self.clean)
         data.addRow("Noisy RAW folder:", self.noisy)
+        data.addRow("", self.rgb)
         self.data_form = data
         layout.addWidget(self.data_box)
         model_box = QGroupBox("Model", self)
@@ -220,7 +224,7 @@ class TrainDialog(QDialog):
         denoise = task == "denoise"
         for row in (0, 1):  # split and val fraction: the project's images
             self.data_form.setRowVisible(row, not denoise)
-        for row in (2, 3):  # clean and noisy RAW folders
+        for row in (2, 3, 4):  # clean and noisy RAW folders, photos too
             self.data_form.setRowVisible(row, denoise)
         for row in (1, 2):  # backbone and neck: detectors only
             self.model_form.setRowVisible(row, not denoise)
@@ -293,6 +297,7 @@ class TrainDialog(QDialog):
         if denoise:
             noisy = self.noisy.path()
             opts["noisy"] = str(noisy) if noisy is not None else None
+            opts["rgb"] = self.rgb.isChecked()
         else:
             opts.update(backbone=self.backbone.currentData(), neck=self.neck.currentData())
         opts.update(epochs=self.epochs.value(), imgsz=self.imgsz.value(), batch=self.batch.value())
@@ -321,6 +326,8 @@ class TrainDialog(QDialog):
             noisy = self.noisy.path()
             if noisy is not None and not noisy.is_dir():
                 return f"The noisy RAW folder {noisy} does not exist."
+            if noisy is not None and self.rgb.isChecked():
+                return "Photos get synthetic noise: leave the noisy RAW folder empty, or untick the photos."
         elif self.data.summary(self.val_fraction.value()).train == 0:
             return "No image is marked done: training uses done images only (Label > Mark Done)."
         return ""

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import Dataset
 
 from studio.data.noise import NoiseModel, NoiseParams, add_noise, fit_pair
-from studio.errors import DatasetNotFoundError, RawFileError
+from studio.errors import ConfigError, DatasetFormatError, DatasetNotFoundError, RawFileError
 
 # extensions LibRaw reads (the common ones); other files in a folder are ignored
 RAW_EXTENSIONS = (".dng", ".nef", ".nrw", ".cr2", ".cr3", ".crw", ".arw", ".srf", ".sr2", ".raf", ".rw2",
@@ -43,15 +43,35 @@ def list_raw_files(folder: Path | str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in RAW_EXTENSIONS)
 
 
-def load_images(clean_dir: Path | str, noisy_dir: Path | str = "") -> tuple[list[PackedImage], list[str]]:
+def list_rgb_files(folder: Path | str, raw_files: Sequence[Path]) -> list[Path]:
+    """sRGB images (JPEG, PNG, ...) in ``folder`` (not recursive), sorted, leaving out a camera's JPEG
+    preview of a RAW file in the list (same stem)."""
+    from studio.io.images import is_image_file
+
+    folder, raw_stems = Path(folder), {p.stem for p in raw_files}
+    if folder.is_file():
+        return [folder] if is_image_file(folder.name) else []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and is_image_file(p.name) and p.stem not in raw_stems)
+
+
+def load_images(clean_dir: Path | str, noisy_dir: Path | str = "", *,
+                rgb: bool = False) -> tuple[list[PackedImage], list[str]]:
     """The usable images and one note per file that was skipped (why). Paired data: each clean file is
     matched with the noisy file of the same stem (two files are a pair whatever their names); a clean file
-    without a partner is skipped."""
+    without a partner is skipped. ``rgb``: the sRGB images of ``clean_dir`` count too, unprocessed to RAW
+    (``studio/data/unprocess.py``; synthetic noise only, so not with ``noisy_dir``)."""
     from studio.io.raw import read_raw
 
     files = list_raw_files(clean_dir)
-    if not files:
-        raise DatasetNotFoundError(clean_dir, f"no RAW files ({', '.join(RAW_EXTENSIONS[:6])}, ...) here")
+    photos = list_rgb_files(clean_dir, files) if rgb else []
+    if not files and not photos:
+        what = "RAW files" + (" or sRGB images" if rgb else "")
+        hint = "" if rgb or not Path(clean_dir).is_dir() or not list_rgb_files(clean_dir, []) else \
+            "; it has photos: add --rgb to train on them, unprocessed to RAW"
+        raise DatasetNotFoundError(clean_dir, f"no {what} ({', '.join(RAW_EXTENSIONS[:6])}, ...) here{hint}")
+    if photos and noisy_dir:
+        raise ConfigError("sRGB images (--rgb) get synthetic noise: leave out --noisy, or --rgb")
     partners = {p.stem: p for p in list_raw_files(noisy_dir)} if noisy_dir else {}
     if noisy_dir and Path(noisy_dir).is_file() and len(files) == 1:  # two files: a pair whatever their names
         partners = {files[0].stem: Path(noisy_dir)}
@@ -66,9 +86,32 @@ def load_images(clean_dir: Path | str, noisy_dir: Path | str = "") -> tuple[list
             notes.append(f"skipped {exc}")
             continue
         images.append(image)
+    images += _unprocessed(photos, notes)
     if not images:
-        raise DatasetNotFoundError(clean_dir, "none of its RAW files can be used: " + "; ".join(notes))
+        raise DatasetNotFoundError(clean_dir, "none of its files can be used: " + "; ".join(notes))
     return images, notes
+
+
+def _unprocessed(photos: Sequence[Path], notes: list[str]) -> list[PackedImage]:
+    """sRGB photos as clean packed RAW (a random camera each, seeded by the file name)."""
+    from studio.data.decode import read_rgb
+    from studio.data.unprocess import name_seed, unprocess
+
+    images = []
+    for path in photos:
+        try:
+            rgb = read_rgb(path)
+        except DatasetFormatError as exc:
+            notes.append(f"skipped {exc}")
+            continue
+        if min(rgb.shape[:2]) < 64:
+            size = f"{rgb.shape[1]}x{rgb.shape[0]}"
+            notes.append(f"skipped {path}: {size} is too small (at least 64 px a side)")
+            continue
+        images.append(PackedImage(path.name, unprocess(rgb, np.random.default_rng(name_seed(path.name)))))
+    if images:
+        notes.append(f"{len(images)} sRGB image(s) unprocessed to RAW (a random camera each)")
+    return images
 
 
 def _attach_noisy(image: PackedImage, path: Path, partners: dict[str, Path], read_raw) -> None:

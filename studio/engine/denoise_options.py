@@ -14,6 +14,7 @@ from studio.utils.config_keys import check_keys
 @dataclass(frozen=True)
 class DenoiseOptions:
     noisy: str = ""                 # noisy RAWs paired by file stem with the clean ones ("": synthetic)
+    rgb: bool = False               # also train on the folder's sRGB photos, unprocessed to RAW (Brooks 2019)
     noise: str = ""                 # noise model: a preset name or a calibration .yaml ("" default preset)
     ksigma: bool = True             # k-sigma transform: one model for every noise level (PMRID)
     l1: float = 1.0                 # loss weights: L1

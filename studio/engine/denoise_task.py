@@ -39,7 +39,7 @@ class DenoiseTask:
         from studio.engine.data_source import TrainingData
 
         c = self.cfg
-        images, notes = load_images(c.data, c.denoise.noisy)
+        images, notes = load_images(c.data, c.denoise.noisy, rgb=c.denoise.rgb)
         self.train_images, self.val_images, split_note = split_images(images, c.val_fraction)
         notes.append(split_note)
         noise_model = resolve_noise_model(c.denoise.noise, images)

@@ -282,6 +282,26 @@ def test_denoise_asks_for_a_clean_raw_folder(dialog_for, demo, qtbot, tmp_path):
     assert "--backbone" not in argv and "--noisy" not in argv
     assert argv[argv.index("--arch") + 1] == "nafnet" and argv[argv.index("--model") + 1] == "small"
     assert not (run / "dataset").exists()  # a denoiser reads the RAW folder, not the project
+    assert "--rgb" not in argv
+
+
+def test_denoise_photos_option_passes_rgb_and_refuses_a_noisy_folder(dialog_for, demo, qtbot, tmp_path):
+    dialog, launcher, _ = dialog_for(demo)
+    dialog.show()
+    assert not dialog.rgb.isVisible()
+    _select(dialog.task, "denoise")
+    assert dialog.rgb.isVisible() and not dialog.rgb.isChecked()
+    clean = tmp_path / "photos"
+    clean.mkdir()
+    dialog.clean.edit.setText(str(clean))
+    dialog.noisy.edit.setText(str(clean))
+    dialog.rgb.setChecked(True)
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
+    assert "leave the noisy RAW folder empty" in dialog.error.text() and launcher.calls == []
+    dialog.noisy.edit.setText("")
+    qtbot.mouseClick(dialog.train_export_button, Qt.MouseButton.LeftButton)
+    argv, _ = launcher.calls[0]
+    assert "--rgb" in argv and "--noisy" not in argv
 
 
 # ---------------------------------------------------------------------------------------- end to end

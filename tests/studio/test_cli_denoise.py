@@ -183,3 +183,24 @@ def test_detector_commands_name_the_right_command_for_a_denoiser(tmp_path, denoi
                  ["predict", "--weights", str(denoiser_pt.with_suffix(".onnx")), "--source", str(tmp_path)]):
         assert main(argv) == 1
         assert "RAW denoiser, not a detector: use `tern denoise apply`" in capsys.readouterr().err
+
+
+def test_train_denoise_on_photos_with_rgb(tmp_path, capsys):
+    """--rgb: a folder of ordinary photos (no RAW file) trains, unprocessed to RAW; without it, refused."""
+    import cv2
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        cv2.imwrite(str(folder / f"p{i}.png"), rng.integers(0, 256, (96, 128, 3), dtype=np.uint8))
+    common = ["train", "denoise", "--clean", str(folder), "--project", str(tmp_path / "runs"),
+              "--imgsz", "64", "--val-crop", "64", "--crops-per-image", "2", "--batch", "2", "--epochs", "1",
+              "--workers", "0", "--quiet", "--no-export"]
+    assert main(common) == 2
+    err = capsys.readouterr().err
+    assert "no RAW files" in err and "add --rgb to train on them" in err
+    assert main([*common, "--rgb"]) == 0
+    run = tmp_path / "runs" / "denoise" / "train2"
+    assert "2 sRGB image(s) unprocessed to RAW" in (run / "events.jsonl").read_text()
+    assert "rgb: true" in (run / "config.yaml").read_text()
