@@ -18,10 +18,28 @@ from studio.jobs.worker_error import from_worker
 T = TypeVar("T")
 
 
+def weights_task(weights: Path | str) -> str:
+    """"pose" for a pose model's checkpoint or export, else "detect" (also when the file cannot be read:
+    the job itself then fails with the reason, in its run folder)."""
+    from studio.engine.checkpoint import load_checkpoint
+
+    path = Path(weights)
+    try:
+        if path.suffix.lower() == ".onnx":
+            from studio.export.onnx import read_metadata
+
+            return "pose" if read_metadata(path).get("task") == "pose" else "detect"
+        config = load_checkpoint(path).get("model_config") or {}
+        return "pose" if int(config.get("num_keypoints", 0) or 0) > 0 else "detect"
+    except Exception:  # any unreadable file: the job reports it properly
+        return "detect"
+
+
 def run_job(command: str, opts: Any, work: Callable[[Any, Path, EventWriter], T], *,
             events_stdout: bool = False) -> T:
-    """``work(opts, run, events)`` in a new ``<opts.project>/detect/<opts.name>`` folder."""
-    run = next_run_dir(opts.project, "detect", opts.name)
+    """``work(opts, run, events)`` in a new ``<opts.project>/<task>/<opts.name>`` folder, task being the
+    weights' (pose or detect)."""
+    run = next_run_dir(opts.project, weights_task(opts.weights), opts.name)
     events = EventWriter(run / "events.jsonl", echo=sys.stdout if events_stdout else None)
     events.started({"command": command, **asdict(opts)})
     try:

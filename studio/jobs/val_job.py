@@ -1,5 +1,6 @@
 """``tern val``: validate weights on a dataset's val split with pycocotools; per-class table, plots,
-predictions.json (COCO results with the dataset's image and category ids) in ``runs/detect/val*``. A pose
+predictions.json (COCO results with the dataset's image and category ids) in ``runs/detect/val*``
+(``runs/pose/val*`` for a pose model). A pose
 model adds keypoint OKS AP (AP, AP50, AP75, APm, APl) from COCOeval iouType "keypoints"."""
 
 from __future__ import annotations

@@ -39,11 +39,12 @@ def test_train_val_and_predict_pose_on_real_keypoints(shared_data, tmp_path, cap
     assert main(["val", "--weights", str(weights), "--data", str(data), "--images", str(images),
                  "--val-fraction", "0.5", "--project", str(tmp_path), "--name", "v", "--device", "cpu"]) == 0
     assert "keypoints (OKS): AP" in capsys.readouterr().out
+    assert (tmp_path / "pose" / "v" / "predictions.json").is_file()  # a pose model's job: runs/pose/
 
     image = next(images.glob("*.jpg"))
     assert main(["predict", "--weights", str(weights), "--source", str(image), "--conf", "0.0",
                  "--project", str(tmp_path), "--name", "p", "--device", "cpu", "--save-txt"]) == 0
-    run = tmp_path / "detect" / "p"
+    run = tmp_path / "pose" / "p"
     assert (run / image.name).is_file()
     results = json.loads((run / "predictions.json").read_text())
     assert results and all(len(r["keypoints"]) == 17 * 3 for r in results)
