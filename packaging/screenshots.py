@@ -87,6 +87,12 @@ def _training(app, window, out: Path, epochs: int, timeout_s: float = 600.0) -> 
     _settle(app, 0.3)
     dialog.grab().save(str(shots[1]))
     dialog.advanced_toggle.setChecked(False)
+    task = dialog.task.currentIndex()
+    dialog.task.setCurrentIndex(dialog.task.findData("denoise"))  # the RAW denoiser's data rows
+    _settle(app, 0.3)
+    shots.append(out / "train_dialog_denoise.png")
+    dialog.grab().save(str(shots[-1]))
+    dialog.task.setCurrentIndex(task)
     dialog.epochs.setValue(epochs)  # tiny, so the script stays quick on a CPU
     dialog.imgsz.setValue(128)
     dialog.batch.setValue(4)
