@@ -74,6 +74,8 @@ DENOISE_OPTIONS = {
     "--noise": ("noise", str, "noise model: a preset name or a `tern denoise calibrate` file"),
     "--val-crop": ("val_crop", int, "side of the fixed validation crops in RAW pixels (default 512)"),
     "--crops-per-image": ("crops_per_image", int, "training crops per image per epoch (default 64)"),
+    "--darken": ("darken", float, "synthetic noise: darken each clean crop by 0..N stops at random, so the "
+                                  "model also learns dim scenes (default 0: off)"),
 }
 DENOISE_HELP = {
     "--data": "folder of clean RAW files (same as --clean)",

@@ -143,13 +143,14 @@ class DenoiseCrops(Dataset):
     """Training crops. key = epoch * len + index; index // crops_per_image is the image.
 
     Items: noisy and clean (4, c, c) float32 tensors (c = crop // 2 packed pixels) and params (2,) [k,
-    sigma] of the noise. Synthetic noise: params drawn from ``noise_model`` per crop; paired: the real noisy
-    crop and the pair's fitted params."""
+    sigma] of the noise. Synthetic noise: params drawn from ``noise_model`` per crop (and with ``darken``
+    the clean crop scaled by 2^-u, u uniform in [0, darken]: a dimmer shot); paired: the real noisy crop and
+    the pair's fitted params."""
 
     def __init__(self, images: Sequence[PackedImage], crop: int, crops_per_image: int,
-                 noise_model: NoiseModel, seed: int = 0) -> None:
+                 noise_model: NoiseModel, seed: int = 0, darken: float = 0.0) -> None:
         self.images, self.side, self.per_image = list(images), crop // 2, crops_per_image
-        self.noise_model, self.seed = noise_model, seed
+        self.noise_model, self.seed, self.darken = noise_model, seed, darken
 
     def __len__(self) -> int:
         return len(self.images) * self.per_image
@@ -160,6 +161,8 @@ class DenoiseCrops(Dataset):
         rng = np.random.default_rng([self.seed, key])
         clean, noisy = self._crop(image, rng)
         if image.noisy is None:
+            if self.darken > 0:  # a dimmer exposure of the same scene: less light, relatively more noise
+                clean = (clean * 2.0 ** -rng.uniform(0.0, self.darken)).astype(np.float32)
             params = self.noise_model.sample(rng)
             noisy = add_noise(clean, params, rng).astype(np.float32)
         else:

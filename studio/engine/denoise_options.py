@@ -24,6 +24,7 @@ class DenoiseOptions:
     val_crop: int = 512             # side (RAW pixels) of the fixed validation crops
     val_crops: int = 4              # validation crops per validation image
     crops_per_image: int = 64       # training crops drawn from each image per epoch
+    darken: float = 0.0             # synthetic noise: clean crops darkened by 0..darken stops (dim scenes)
 
     def __post_init__(self) -> None:
         if min(self.l1, self.psnr, self.fft, self.adjacent) < 0 or \
@@ -31,6 +32,8 @@ class DenoiseOptions:
             raise ConfigError("denoise loss weights must be >= 0 and not all 0 (l1, psnr, fft, adjacent)")
         if self.val_crop < 32 or self.val_crop % 32:
             raise ConfigError(f"denoise.val_crop {self.val_crop}: use a multiple of 32 (e.g. 512)")
+        if not 0.0 <= self.darken <= 8.0:
+            raise ConfigError(f"denoise.darken {self.darken}: give 0 (off) to 8 stops")
         if self.val_crops < 1 or self.crops_per_image < 1:
             raise ConfigError("denoise.val_crops and denoise.crops_per_image must be at least 1")
 

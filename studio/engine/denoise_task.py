@@ -53,7 +53,7 @@ class DenoiseTask:
         assert meta is not None
         crop = _fit_crop(c.imgsz, self.train_images)
         train = DenoiseCrops(self.train_images, crop, c.denoise.crops_per_image, meta.noise_model,
-                             seed=c.seed)
+                             seed=c.seed, darken=c.denoise.darken)
         val = DenoiseValCrops(self.val_images, _fit_crop(c.denoise.val_crop, self.val_images),
                               c.denoise.val_crops, validation_levels(meta.noise_model), seed=c.seed)
         return train, val

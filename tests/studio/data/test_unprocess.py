@@ -71,3 +71,21 @@ def test_rgb_leaves_out_a_raw_files_preview_and_refuses_pairs(tmp_path):
     assert sorted(im.name for im in images) == ["other.jpg", "shot.dng"]
     with pytest.raises(ConfigError, match="--rgb"):
         load_images(tmp_path, tmp_path, rgb=True)
+
+
+def test_darken_dims_synthetic_crops_by_at_most_its_stops():
+    from studio.data.denoise_data import DenoiseCrops, PackedImage
+    from studio.data.noise import NOISE_PRESETS
+    from studio.engine.denoise_options import DenoiseOptions
+
+    flat = PackedImage("flat.png", np.full((4, 40, 40), 0.4, np.float32))
+    model = NOISE_PRESETS["crvd_imx385"]
+    plain = DenoiseCrops([flat], 32, 16, model, seed=1)
+    dim = DenoiseCrops([flat], 32, 16, model, seed=1, darken=2.0)
+    plain_means = [float(plain[k]["clean"].mean()) for k in range(16)]
+    dim_means = np.array([float(dim[k]["clean"].mean()) for k in range(16)])
+    assert plain_means == pytest.approx([0.4] * 16)
+    assert (dim_means <= 0.4 + 1e-6).all() and (dim_means >= 0.1 - 1e-6).all()
+    assert dim_means.max() - dim_means.min() > 0.1  # a spread of exposures, not one fixed factor
+    with pytest.raises(ConfigError, match="darken"):
+        DenoiseOptions(darken=-1.0)
