@@ -4,11 +4,12 @@ view or rawpy's sRGB preview. The images and scores come from ``studio.evaluatio
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -73,13 +74,26 @@ class SyncedView(QGraphicsView):
         self._following = False
 
 
+class _Relay(QObject):
+    """Carries the worker thread's CompareSet to the GUI thread. The worker holds only this child object,
+    never the window: a window whose last Python reference went with the worker would be destroyed on the
+    worker thread, and Qt crashes on that."""
+
+    read = Signal(object)
+
+
+def _read_in_background(relay: _Relay, paths: dict[str, Path | str | None]) -> None:
+    compare = load_compare_set(paths)
+    with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
+        relay.read.emit(compare)
+
+
 class RawCompareWindow(QWidget):
     """``load(paths)`` with paths per role (noisy, denoised, clean); at least one. Reading and scoring run
     on a worker thread (a 9-megapixel pair takes seconds); ``loaded`` comes when the views are drawn.
     ``mode``: side by side or A/B; ``rendering``: linear or sRGB preview."""
 
     loaded = Signal(object)  # the CompareSet
-    _read = Signal(object)   # from the worker thread: the CompareSet, delivered on the GUI thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -103,7 +117,8 @@ class RawCompareWindow(QWidget):
         for combo in (self.mode, self.rendering, self.a_pick, self.b_pick):
             combo.currentIndexChanged.connect(self.redraw)
         self.split.valueChanged.connect(self._move_split)
-        self._read.connect(self._show_loaded)
+        self._relay = _Relay(self)  # the worker's result, delivered on the GUI thread
+        self._relay.read.connect(self._show_loaded)
         self.resize(1400, 640)
 
     # ------------------------------------------------------------------ building
@@ -155,7 +170,7 @@ class RawCompareWindow(QWidget):
         """Read and score ``paths`` off the GUI thread; the views update when ``loaded`` is emitted."""
         names = ", ".join(Path(p).name for p in paths.values() if p)
         self.readout.setText(f"reading {names} ...")
-        threading.Thread(target=lambda: self._read.emit(load_compare_set(paths)), name="raw-compare",
+        threading.Thread(target=_read_in_background, args=(self._relay, dict(paths)), name="raw-compare",
                          daemon=True).start()
 
     def _show_loaded(self, compare: CompareSet) -> None:

@@ -92,9 +92,13 @@ def load_images(clean_dir: Path | str, noisy_dir: Path | str = "", *,
     return images, notes
 
 
+PHOTO_MAX_SIDE = 2048  # larger photos are shrunk first: bounded memory, and less JPEG noise and blocking
+
+
 def _unprocessed(photos: Sequence[Path], notes: list[str]) -> list[PackedImage]:
-    """sRGB photos as clean packed RAW (a random camera each, seeded by the file name)."""
-    from studio.data.decode import read_rgb
+    """sRGB photos as clean packed RAW (a random camera each, seeded by the file name), the long side
+    shrunk to PHOTO_MAX_SIDE first."""
+    from studio.data.decode import read_rgb, resize_long_side
     from studio.data.unprocess import name_seed, unprocess
 
     images = []
@@ -108,6 +112,8 @@ def _unprocessed(photos: Sequence[Path], notes: list[str]) -> list[PackedImage]:
             size = f"{rgb.shape[1]}x{rgb.shape[0]}"
             notes.append(f"skipped {path}: {size} is too small (at least 64 px a side)")
             continue
+        if max(rgb.shape[:2]) > PHOTO_MAX_SIDE:
+            rgb = resize_long_side(rgb, PHOTO_MAX_SIDE, fast=False)
         images.append(PackedImage(path.name, unprocess(rgb, np.random.default_rng(name_seed(path.name)))))
     if images:
         notes.append(f"{len(images)} sRGB image(s) unprocessed to RAW (a random camera each)")

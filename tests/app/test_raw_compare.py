@@ -83,3 +83,28 @@ def test_files_that_cannot_be_compared_are_named(qtbot, files, tmp_path):
     qtbot.addWidget(window)
     _load(qtbot, window, {"noisy": files["noisy"]})
     assert window.readout.text() == "no clean image to compare against"
+
+
+def test_the_reading_thread_never_holds_the_window(qtbot, files, monkeypatch):
+    """A window whose last reference went with the worker thread would be destroyed on that thread (a
+    crash): the thread gets only the relay object and the paths."""
+    import gc
+    import threading
+
+    started = []
+    real_thread = threading.Thread
+
+    def spy(*args, **kwargs):
+        started.append((kwargs["target"], kwargs.get("args", ())))
+        return real_thread(*args, **kwargs)
+
+    monkeypatch.setattr(threading, "Thread", spy)
+    window = RawCompareWindow()
+    qtbot.addWidget(window)
+    _load(qtbot, window, {"noisy": files["noisy"], "clean": files["clean"]})
+    ((target, args),) = started
+    reachable, layer = [], [target, *args]
+    for _ in range(3):  # a bound method, a closure's cell, a container of arguments
+        reachable += layer
+        layer = [r for item in layer for r in gc.get_referents(item) if not isinstance(r, (dict, type))]
+    assert not any(item is window for item in reachable + layer)

@@ -63,6 +63,15 @@ def test_rgb_folder_loads_photos_and_names_the_bad_ones(tmp_path):
     assert any("tiny.png" in n and "too small" in n for n in notes)
 
 
+def test_large_photos_are_shrunk_before_unprocessing(tmp_path, monkeypatch):
+    import studio.data.denoise_data as denoise_data
+
+    monkeypatch.setattr(denoise_data, "PHOTO_MAX_SIDE", 100)
+    _photo(tmp_path / "big.png", size=(80, 200))
+    images, _ = load_images(tmp_path, rgb=True)
+    assert images[0].clean.shape == (4, 20, 50)  # 200x80 -> 100x40 -> packed 50x20
+
+
 def test_rgb_leaves_out_a_raw_files_preview_and_refuses_pairs(tmp_path):
     write_synthetic_dng(tmp_path / "shot.dng", colour_coded("RGGB", 64, 64), "RGGB")
     _photo(tmp_path / "shot.jpg")       # the camera's preview of shot.dng
