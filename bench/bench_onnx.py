@@ -8,14 +8,17 @@ temporary folder. onnxruntime runs the CPU provider with intra_op_num_threads = 
 untrained detector scores every class ~1e-5, so nothing passes conf 0.25 and the postprocess figure is
 the filter alone; ``bench_nms.py`` times NMS on thousands of candidates.
 
-For reference (issue 4): YOLOv8n ONNX took 8.7 ms at 320 and 31.6 ms at 640 on this 2-core machine; the
-goal is < 0.8x of that (7.0 / 25.3 ms). ``--int8`` also times ``tern export --int8``'s quantized file (its
-accuracy: bench/bench_accuracy.py --int8; an untrained int8 model scores many boxes above 0.25, so its
-postprocess figure is NMS on those, not what a trained model costs). ``--pose K`` times the pose model
-instead (nc 1, K keypoints; issue 6: YOLOv8n-pose took 9.2 ms at 320 and 31.4 ms at 640 here).
+For reference (issue 4): YOLOv8n ONNX took 8.7 ms at 320 and 31.6 ms at 640 on this 2-core machine; the goal
+is < 0.8x of that (7.0 / 25.3 ms). Machines change: ``--reference FILE...`` times the model run of other ONNX
+files (a YOLOv8n export, say; its input size is read from the file) in the same run, and the ratios then use
+those figures (on a 2-core AMD EPYC Zen 5 of 2026-11-25, Ultralytics 8.4.190's default ONNX export of YOLOv8n,
+nc 80, took 6.5 ms at 320 and 24.6 ms at 640). ``--int8`` also times ``tern export --int8``'s quantized file
+(its accuracy: bench/bench_accuracy.py --int8; an untrained int8 model scores many boxes above 0.25, so its
+postprocess figure is NMS on those, not what a trained model costs). ``--pose K`` times the pose model instead
+(nc 1, K keypoints; issue 6: YOLOv8n-pose took 9.2 ms at 320 and 31.4 ms at 640 here).
 
     python bench/bench_onnx.py [--imgsz 320 640] [--backbones elan repvgg] [--necks pan] [--runs 50]
-                               [--pose 17] [--int8]
+                               [--pose 17] [--int8] [--reference yolov8n_320.onnx yolov8n_640.onnx]
 """
 
 from __future__ import annotations
@@ -76,8 +79,20 @@ def session(path: Path, threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def reference_ms(path: Path, threads: int, runs: int, rounds: int) -> tuple[int, float]:
+    """(input size, model run ms) of a foreign ONNX detector with one static (1, 3, S, S) float input."""
+    sess = session(path, threads)
+    spec = sess.get_inputs()[0]
+    size = spec.shape[-1]
+    if not isinstance(size, int):
+        raise SystemExit(f"{path}: its input size is not fixed ({spec.shape}); export it at one size")
+    batch = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
+    return size, median_ms(lambda: sess.run(None, {spec.name: batch}), runs, rounds)
+
+
 def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.ndarray, threads: int,
-                runs: int, rounds: int, pose: int = 0, int8: bool = False) -> dict[str, float]:
+                runs: int, rounds: int, pose: int = 0, int8: bool = False,
+                reference: dict[int, float] | None = None) -> dict[str, float]:
     """Export the untrained n detector (``pose`` > 0: the pose model with that many keypoints) at ``imgsz``
     into ``folder`` (``int8``: then quantize it, calibrated on 16 generated frames) and time the three
     stages on ``image``."""
@@ -95,7 +110,7 @@ def figures_for(backbone: str, neck: str, imgsz: int, folder: Path, image: np.nd
     model_ms = median_ms(lambda: sess.run(["decoded"], {"images": batch}), runs, rounds)
     post_ms = median_ms(lambda: post(decoded), runs, rounds)
     key = f"{backbone}-{neck}-n{'-pose' if pose else ''}{'-int8' if int8 else ''} {imgsz}"
-    reference = YOLOV8N_POSE_MS if pose else YOLOV8N_MS
+    reference = reference or (YOLOV8N_POSE_MS if pose else YOLOV8N_MS)
     return {f"{key} pre_ms": pre_ms, f"{key} model_ms": model_ms, f"{key} post_ms": post_ms,
             f"{key} total_ms": pre_ms + model_ms + post_ms,
             f"{key} model_vs_yolov8n": model_ms / reference[imgsz] if imgsz in reference else float("nan")}
@@ -111,18 +126,24 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--pose", type=int, default=0, help="time the pose model with this many keypoints")
     parser.add_argument("--int8", action="store_true", help="also time the int8 quantization of each model")
+    parser.add_argument("--reference", type=Path, nargs="*", default=[],
+                        help="ONNX files of the model to compare with, one per input size, timed here too")
     args = parser.parse_args()
     import onnxruntime as ort
 
     figures: dict[str, float | str] = {"onnxruntime": ort.__version__, "provider": "CPUExecutionProvider",
                                        "intra_op_num_threads": args.threads, "image": "1280x720"}
     image = test_image()
+    measured = {}
+    for path in args.reference:
+        size, ms = reference_ms(path, args.threads, args.runs, args.rounds)
+        measured[size] = figures[f"reference {path.name} model_ms"] = ms
     with tempfile.TemporaryDirectory() as tmp:
         for backbone, neck in itertools.product(args.backbones, args.necks):
             for imgsz in args.imgsz:
                 for int8 in (False, True) if args.int8 else (False,):
                     figures.update(figures_for(backbone, neck, imgsz, Path(tmp), image, args.threads,
-                                               args.runs, args.rounds, args.pose, int8))
+                                               args.runs, args.rounds, args.pose, int8, measured))
     print_figures("onnx_cpu", figures)
 
 

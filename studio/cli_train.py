@@ -40,7 +40,7 @@ OPTIONS = {
 FLAGS = {
     "--cosine": ("cosine", "cosine learning-rate decay instead of linear"),
     "--deterministic": ("deterministic", "bit-reproducible kernels (slower)"),
-    "--cache": ("cache", "keep decoded images in RAM"),
+    "--cache": ("cache", "keep decoded images in RAM (sets up to 1 GiB decoded are kept anyway)"),
     "--no-ema": ("ema", "do not average weights (EMA is on by default)"),
     "--no-amp": ("amp", "no mixed precision on CUDA (train in float32)"),
     "--bf16": ("bf16", "on a CPU that computes bfloat16 natively (AVX512-BF16 / AMX): train detect and pose "

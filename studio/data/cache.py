@@ -5,6 +5,10 @@ Memory: every image takes h' * w' * 3 bytes at its resized size (long side = img
 The buffer is one torch uint8 tensor: when a DataLoader starts ``spawn`` workers, torch moves it to shared
 memory once and the workers map it instead of copying it (so the cost is paid once, not per worker; on
 Linux it lives in /dev/shm, which must be large enough, e.g. ``docker run --shm-size``).
+
+``auto_cache`` keeps small sets in RAM without being asked: decoding a PNG or JPEG every time an image is
+used (four times per mosaic) is about a fifth of a CPU training step at imgsz 320 (bench/bench_train.py
+--cache).
 """
 
 from __future__ import annotations
@@ -18,6 +22,37 @@ import torch
 
 from studio.data.decode import read_rgb, resize_long_side, resized_shape
 from studio.data.records import ImageRecord
+
+AUTO_CACHE_BYTES = 1 << 30  # a set is cached unasked up to this size (and a quarter of the free memory)
+
+
+def auto_cache(num_images: int, size: int, *, asked: bool, workers: int) -> bool:
+    """Whether to keep the decoded images in RAM: asked (``--cache``), or the set is small: at most
+    ``3 * size**2`` bytes an image, 1 GiB in all, a quarter of the memory available now and, with worker
+    processes, a quarter of the free shared memory."""
+    if asked:
+        return True
+    need = num_images * size * size * 3
+    budget = min(AUTO_CACHE_BYTES, available_memory() // 4)
+    if workers > 0 and os.path.isdir("/dev/shm"):
+        stat = os.statvfs("/dev/shm")
+        budget = min(budget, stat.f_bavail * stat.f_frsize // 4)
+    return need <= budget
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (Linux: MemAvailable; elsewhere free pages, or 4 GiB if unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 4 * AUTO_CACHE_BYTES
 
 
 class ImageCache:

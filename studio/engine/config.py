@@ -70,7 +70,7 @@ class TrainConfig:
     grad_clip: float = 10.0         # max gradient norm
     seed: int = 0                   # data order and augmentation seed
     deterministic: bool = False     # bit-reproducible kernels (slower)
-    cache: bool = False             # keep decoded images in RAM
+    cache: bool = False             # keep decoded images in RAM (small sets are kept unasked: auto_cache)
     val_fraction: float = 0.2       # val share for sources without a val split
     patience: int = 50              # stop after this many epochs without a better fitness (0: never)
     export: bool = True             # export model.onnx at the end

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from studio.data.cache import auto_cache
 from studio.data.collate import collate
 from studio.data.detection import DetectionDataset
 from studio.engine.config import TrainConfig
@@ -71,9 +72,16 @@ class DetectTask:
     def datasets(self, epochs: int) -> tuple[DetectionDataset, DetectionDataset]:
         assert self.data is not None
         c = self.cfg
+        cache = self.cache_images()
         train = DetectionDataset(self.data.train, c.imgsz, c.augment, seed=c.seed, epochs=epochs,
-                                 cache=c.cache)
-        return train, self.val_dataset(self.data.val, c.imgsz, c.max_size, cache=c.cache)
+                                 cache=cache)
+        return train, self.val_dataset(self.data.val, c.imgsz, c.max_size, cache=cache)
+
+    def cache_images(self) -> bool:
+        """--cache, or a set small enough to keep in RAM unasked (``studio.data.cache.auto_cache``)."""
+        assert self.data is not None
+        return auto_cache(len(self.data.train) + len(self.data.val), self.cfg.imgsz, asked=self.cfg.cache,
+                          workers=self.cfg.workers)
 
     @staticmethod
     def val_dataset(records, imgsz: int, max_size: int = 0, cache: bool = False) -> DetectionDataset:

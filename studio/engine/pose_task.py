@@ -64,9 +64,10 @@ class PoseTask(DetectTask):
     def datasets(self, epochs: int) -> tuple[DetectionDataset, DetectionDataset]:
         assert self.data is not None
         c = self.cfg
+        cache = self.cache_images()
         train = DetectionDataset(self.data.train, c.imgsz, c.augment, seed=c.seed, epochs=epochs,
-                                 cache=c.cache, flip_idx=self.pose.flip_idx)
-        return train, self.val_dataset(self.data.val, c.imgsz, c.max_size, cache=c.cache)
+                                 cache=cache, flip_idx=self.pose.flip_idx)
+        return train, self.val_dataset(self.data.val, c.imgsz, c.max_size, cache=cache)
 
     def validate(self, model: nn.Module, loader, device, plots: Path | None = None,
                  heartbeat=None) -> dict[str, float]:

@@ -68,8 +68,13 @@ class ProgressReporter:
         if now - self.last_emit >= HEARTBEAT_S or global_step == self.total_steps:
             self.beat(epoch, global_step)
 
+    def tick(self, epoch: int, global_step: int) -> None:
+        """A progress event if none was sent for HEARTBEAT_S (validation ticks once a batch: too many)."""
+        if time.monotonic() - self.last_emit >= HEARTBEAT_S:
+            self.beat(epoch, global_step)
+
     def beat(self, epoch: int, global_step: int) -> None:
-        """A progress event now (also used as the heartbeat during validation)."""
+        """A progress event now."""
         self.last_emit = time.monotonic()
         self.last = (epoch, global_step)
         if self.events is None:

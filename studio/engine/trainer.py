@@ -65,6 +65,9 @@ class Trainer:
         self._initial_weights()
         self.criterion = self.task.build_criterion(self.model)
         self.train_ds, self.val_ds = self.task.datasets(cfg.epochs)
+        cached = sum(ds.cache.nbytes for ds in (self.train_ds, self.val_ds) if getattr(ds, "cache", None))
+        if cached:
+            self.events.log(f"decoded images kept in RAM: {cached / 2**20:.0f} MB")
         self.batch_per_rank = max(cfg.batch // dist.world_size, 1)
         self.sampler = RunSampler(len(self.train_ds), seed=cfg.seed, rank=dist.rank,
                                   world_size=dist.world_size)
@@ -209,7 +212,7 @@ class Trainer:
         s.epoch, s.step_in_epoch, s.loss_sum, s.loss_count = epoch + 1, 0, [], 0
         if self.dist.is_main:
             val = self.task.validate(self.eval_model(), self.val_loader, self.device,
-                                     heartbeat=lambda _d, _t: self.progress.beat(epoch, s.global_step))
+                                     heartbeat=lambda _d, _t: self.progress.tick(epoch, s.global_step))
             metrics.update(val)
             fitness = self.task.fitness(val)
             improved = fitness > s.best_fitness

@@ -35,3 +35,19 @@ def test_the_heartbeat_repeats_the_last_progress_when_silent(tmp_path, monkeypat
         reporter.stop_heartbeat()
     beats = [e for _, e in read_events(tmp_path / "events.jsonl")]
     assert len(beats) >= 3 and {(e.epoch, e.step) for e in beats} == {(1, 4)}
+
+
+def test_validation_ticks_send_progress_only_when_one_is_due(tmp_path, monkeypatch):
+    """A validation batch calls tick(): one event per HEARTBEAT_S, not one per batch."""
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    writer = EventWriter(tmp_path / "events.jsonl")
+    reporter = ProgressReporter(writer, total_steps=10, batch=2, bar=False)
+    reporter.beat(0, 4)
+    for _ in range(50):  # 50 val batches within one second
+        clock[0] += 0.02
+        reporter.tick(0, 4)
+    assert len(read_events(tmp_path / "events.jsonl")) == 1
+    clock[0] += progress.HEARTBEAT_S
+    reporter.tick(0, 4)
+    assert len(read_events(tmp_path / "events.jsonl")) == 2
