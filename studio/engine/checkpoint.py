@@ -41,12 +41,14 @@ def save_checkpoint(path: Path | str, payload: dict[str, Any]) -> None:
     atomic_write_bytes(Path(path), buffer.getvalue())
 
 
-def load_checkpoint(path: Path | str) -> dict[str, Any]:
+def load_checkpoint(path: Path | str, *, mmap: bool = False) -> dict[str, Any]:
+    """The checkpoint dict (``mmap``: tensors mapped from the file, not read: cheap when only its
+    metadata is wanted)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such weights file")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as exc:  # torch raises many kinds for a corrupt or foreign file
         raise CheckpointError(path, f"cannot read this checkpoint ({type(exc).__name__}: {exc}); "
                                     "it may be truncated or not a Tern checkpoint") from exc

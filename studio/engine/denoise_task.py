@@ -31,6 +31,7 @@ class DenoiseTask:
         self.train_images: list[PackedImage] = []
         self.val_images: list[PackedImage] = []
         self.meta: DenoiseMeta | None = None
+        self._noisy_scores: dict[int, dict[str, torch.Tensor]] = {}  # per val loader: the input's scores
         weights = {k: v for k, v in cfg.denoise.loss_weights().items() if v > 0}
         self.loss_names = ("train/loss", *(f"train/{k}_loss" for k in weights))
 
@@ -89,7 +90,9 @@ class DenoiseTask:
                  heartbeat=None) -> dict[str, float]:
         from studio.engine.validate_denoise import validate_denoiser
 
-        return validate_denoiser(model, loader, self, device, plots=plots, heartbeat=heartbeat).metrics
+        noisy = self._noisy_scores.setdefault(id(loader), {})  # the crops and their noise are fixed
+        return validate_denoiser(model, loader, self, device, plots=plots, heartbeat=heartbeat,
+                                 noisy_scores=noisy).metrics
 
     @staticmethod
     def fitness(metrics: dict[str, float]) -> float:

@@ -29,7 +29,7 @@ def weights_task(weights: Path | str) -> str:
             from studio.export.onnx import read_metadata
 
             return "pose" if read_metadata(path).get("task") == "pose" else "detect"
-        config = load_checkpoint(path).get("model_config") or {}
+        config = load_checkpoint(path, mmap=True).get("model_config") or {}  # the tensors are not read
         return "pose" if int(config.get("num_keypoints", 0) or 0) > 0 else "detect"
     except Exception:  # any unreadable file: the job reports it properly
         return "detect"
